@@ -1,0 +1,167 @@
+// lib/token-cache.ts
+// TokenCache: one access token per integration in an LRU, fetched once for all concurrent callers, renewed before expiry.
+import { LRUCache } from 'lru-cache';
+import { GrafxAuthError } from './errors.js';
+import type { ResolvedIntegration, ResolvedOptions } from './options.js';
+import { TokenEndpoint } from './token-endpoint.js';
+
+/** A cached access token and the times that govern it (milliseconds since the epoch). */
+export interface TokenRecord {
+  readonly integration: string;
+  readonly token: string;
+  /** When the login server says the token expires (from `expires_in`). */
+  readonly expiresAt: number;
+  readonly expiresAtDate: Date;
+  /** Last moment the token is handed out for a request: a margin before expiry for the request's own flight. */
+  readonly usableUntil: number;
+  /** From this moment a background renewal is started; requests keep using the token until `usableUntil`. */
+  readonly refreshDueAt: number;
+  readonly scope: string | undefined;
+}
+
+/** Failure bookkeeping of one integration: a failing login server is asked again only after a backoff. */
+interface FailureState {
+  failures: number;
+  retryAt: number;
+  lastError: GrafxAuthError | undefined;
+}
+
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_MAX_MS = 15_000;
+/** The margin before expiry: a tenth of the lifetime, at most 10 s (a 10-hour token: 10 s; a 2-second token: 200 ms). */
+const MAX_EXPIRY_MARGIN_MS = 10_000;
+
+export class TokenCache {
+  readonly #integrations: ReadonlyMap<string, ResolvedIntegration>;
+  readonly #endpoint: TokenEndpoint;
+  readonly #clock: () => number;
+  readonly #refreshWindowMs: number;
+  readonly #failures = new Map<string, FailureState>();
+  readonly #cache: LRUCache<string, TokenRecord>;
+
+  constructor(options: ResolvedOptions) {
+    this.#integrations = options.integrations;
+    this.#endpoint = new TokenEndpoint(options.tokenURL, options.audience, options.timeoutMs);
+    this.#clock = options.clock;
+    this.#refreshWindowMs = options.refreshWindowMs;
+    this.#cache = new LRUCache<string, TokenRecord>({
+      max: options.cacheMax,
+      perf: { now: options.clock },
+      // An evicted integration's fetch in flight still answers the callers waiting for it.
+      ignoreFetchAbort: true,
+      fetchMethod: (key, _stale, { options: entry }) => this.#fetchToken(key, entry),
+    });
+  }
+
+  /**
+   * The cached token of `integration` if it is usable now (and is not `unless`), synchronously; else undefined.
+   * When its renewal is due, starts one in the background (shared by every caller) and still returns it.
+   */
+  peek(integration: string, unless?: string): TokenRecord | undefined {
+    const record = this.#cache.get(integration);
+    if (record === undefined || record.token === unless) return undefined;
+    const now = this.#clock();
+    if (now >= record.usableUntil) return undefined;
+    if (now >= record.refreshDueAt) this.#renewInBackground(integration, now);
+    return record;
+  }
+
+  /** A usable token: the cached one, or one fetched for all concurrent callers at once. */
+  get(integration: string): TokenRecord | Promise<TokenRecord> {
+    return this.peek(integration) ?? this.#load(integration, false);
+  }
+
+  /**
+   * After the API refused `failedToken`: a renewed token. Renews only if `failedToken` is still the cached
+   * one; if another caller renewed it already (or is renewing it), that token is used instead.
+   */
+  renewAfterRejection(integration: string, failedToken: string): Promise<TokenRecord> {
+    const record = this.peek(integration, failedToken);
+    return record === undefined ? this.#load(integration, true) : Promise.resolve(record);
+  }
+
+  /** Forgets every cached token. */
+  clear(): void {
+    this.#cache.clear();
+  }
+
+  async #load(integration: string, forceRefresh: boolean): Promise<TokenRecord> {
+    const record = await this.#cache.fetch(integration, { forceRefresh });
+    if (record === undefined) throw new Error(`express-grafx-auth: no token for "${integration}"`);
+    return record;
+  }
+
+  #renewInBackground(integration: string, now: number): void {
+    const failure = this.#failures.get(integration);
+    if (failure !== undefined && now < failure.retryAt) return;
+    // allowStale: callers meanwhile get the still-valid token; a failed renewal keeps it (and is retried after a backoff).
+    this.#cache
+      .fetch(integration, { forceRefresh: true, allowStale: true, allowStaleOnFetchRejection: true })
+      .catch(() => undefined);
+  }
+
+  async #fetchToken(key: string, entry: LRUCache.FetcherOptions<string, TokenRecord>['options']): Promise<TokenRecord> {
+    const integration = this.#integrations.get(key);
+    if (integration === undefined) throw new Error(`express-grafx-auth: unknown integration "${key}"`);
+    const failure = this.#failures.get(key);
+    if (failure?.lastError !== undefined && this.#clock() < failure.retryAt) {
+      const retryAfter =
+        failure.lastError.retryAfter === undefined ? undefined : Math.ceil((failure.retryAt - this.#clock()) / 1000);
+      throw failure.lastError.copy(retryAfter);
+    }
+    try {
+      const grant = await this.#endpoint.request({
+        integration: key,
+        clientId: integration.clientId,
+        clientSecret: integration.clientSecret,
+      });
+      this.#failures.delete(key);
+      const record = tokenRecord(key, grant.accessToken, grant.lifetimeMs, grant.scope, this.#clock(), this.#refreshWindowMs);
+      // The cache entry lives exactly as long as the token may be handed out.
+      entry.ttl = Math.max(1, record.usableUntil - this.#clock());
+      return record;
+    } catch (error) {
+      throw this.#recordFailure(key, error);
+    }
+  }
+
+  #recordFailure(key: string, error: unknown): GrafxAuthError | unknown {
+    if (!(error instanceof GrafxAuthError)) return error;
+    const state = this.#failures.get(key) ?? { failures: 0, retryAt: 0, lastError: undefined };
+    state.failures += 1;
+    const backoff =
+      error.retryAfter !== undefined
+        ? error.retryAfter * 1000
+        : Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (state.failures - 1));
+    state.retryAt = this.#clock() + backoff;
+    state.lastError = error;
+    this.#failures.set(key, state);
+    return error;
+  }
+}
+
+/** The record of a token granted at `now` for `lifetimeMs`, with its hand-out margin and renewal time. */
+export function tokenRecord(
+  integration: string,
+  token: string,
+  lifetimeMs: number,
+  scope: string | undefined,
+  now: number,
+  refreshWindowMs: number,
+): TokenRecord {
+  const expiresAt = now + lifetimeMs;
+  const margin = Math.min(MAX_EXPIRY_MARGIN_MS, lifetimeMs / 10);
+  // Renew `refreshWindowMs` before expiry (at least twice the margin, so renewal starts while the token is still handed
+  // out), or halfway through a lifetime shorter than twice that: never at once, so a renewal that gets the same token
+  // back (the login server reuses tokens) waits before trying again.
+  const window = Math.min(Math.max(refreshWindowMs, 2 * margin), lifetimeMs / 2);
+  return {
+    integration,
+    token,
+    expiresAt,
+    expiresAtDate: new Date(expiresAt),
+    usableUntil: Math.floor(expiresAt - margin),
+    refreshDueAt: Math.floor(expiresAt - window),
+    scope,
+  };
+}
