@@ -1,0 +1,83 @@
+// examples/app.ts
+// The example app: a templates list, a route that uses two integrations, per-tenant routes and an error handler.
+import express, { type ErrorRequestHandler } from 'express';
+import axios from 'axios';
+import { type GrafxClient, GrafxAuthError, grafxAuth } from 'express-grafx-auth';
+
+/**
+ * Builds the app around a client that holds two integrations, `main` and `reporting`
+ * (in production: a second integration, e.g. with read-only permissions).
+ */
+export function createExampleApp(client: GrafxClient): express.Express {
+  const app = express();
+
+  app.get('/', (_req, res) => {
+    res.json({
+      routes: ['/templates', '/templates/:id', '/compare', '/tenants/:integration/templates'],
+      integrations: client.integrations,
+    });
+  });
+
+  // Every route below `/templates` gets req.grafx for the `main` integration.
+  app.use('/templates', grafxAuth(client, { resolveIntegration: () => 'main' }));
+
+  app.get('/templates', async (req, res, next) => {
+    try {
+      const { data } = await req.grafx.api.get('/templates', { params: { limit: req.query.limit } });
+      res.json(data);
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  app.get('/templates/:id', async (req, res, next) => {
+    try {
+      const { data } = await req.grafx.api.get(`/templates/${encodeURIComponent(req.params.id)}`);
+      res.json(data);
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  // Two integrations in one route: the client works outside the middleware too.
+  app.get('/compare', async (_req, res, next) => {
+    try {
+      const [main, reporting] = await Promise.all([
+        client.api('main').get('/templates'),
+        client.api('reporting').get('/templates'),
+      ]);
+      res.json({
+        main: { count: main.data.data.length },
+        reporting: { count: reporting.data.data.length },
+      });
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  // The integration chosen per request, here from the URL (a header or the session work the same way).
+  app.use('/tenants/:integration', grafxAuth(client, { resolveIntegration: (req) => String(req.params.integration) }));
+  app.get('/tenants/:integration/templates', async (req, res, next) => {
+    try {
+      const { data } = await req.grafx.api.get('/templates');
+      res.json({ integration: req.grafx.integration, ...data });
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  app.use(errorHandler);
+  return app;
+}
+
+/** Package errors answer with their own status and code; API errors with 502 and the upstream status. */
+const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
+  if (err instanceof GrafxAuthError) {
+    res.set(err.headers).status(err.status).json({ error: err.code, message: err.message });
+  } else if (axios.isAxiosError(err) && err.response) {
+    res.status(502).json({ error: 'GRAFX_API_ERROR', upstreamStatus: err.response.status, upstream: err.response.data });
+  } else {
+    console.error(err instanceof Error ? err.message : err);
+    res.status(500).json({ error: 'INTERNAL' });
+  }
+};

@@ -1,0 +1,263 @@
+// lib/testing/environment-api.ts
+// The stand-in's environment API (/grafx/api/v1/environment/:env): bearer checks, templates, projects, injected faults.
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { HttpEndpoint, STAND_IN_HOST } from './http-endpoint.js';
+import { BodyTooLargeError, canAnswer, mediaType, readBody, sendJson } from './http-io.js';
+import { sendProblem } from './problem.js';
+import type { TokenRejection, TokenStore } from './token-store.js';
+import type { RecordedApiRequest, StandInCounts } from './types.js';
+import { checkInteger } from './validate.js';
+
+/** The path of an environment's API base, before the environment name. */
+export const ENVIRONMENT_BASE_PATH = '/grafx/api/v1/environment/';
+
+/** The templates of the environment API when no `templates` option is given. */
+export const DEFAULT_STAND_IN_TEMPLATES: ReadonlyArray<Readonly<{ id: string; name: string }>> = Object.freeze([
+  Object.freeze({ id: '8f4b2a0e-1c3d-4e5f-9a6b-7c8d9e0f1a21', name: 'Business card' }),
+  Object.freeze({ id: '8f4b2a0e-1c3d-4e5f-9a6b-7c8d9e0f1a22', name: 'Flyer A5' }),
+  Object.freeze({ id: '8f4b2a0e-1c3d-4e5f-9a6b-7c8d9e0f1a23', name: 'Social media post' }),
+]);
+
+const BODY_LIMIT_BYTES = 1024 * 1024;
+const DEFAULT_PAGE_SIZE = 25;
+const PAGE_TOKEN_PREFIX = 'stand-in-offset:';
+
+const REJECTION_DETAILS: Record<TokenRejection, string> = {
+  missing: 'No bearer token: send "Authorization: Bearer <access token>".',
+  unknown: 'The bearer token was not issued by this login server.',
+  expired: 'The access token has expired.',
+  revoked: 'The access token has been revoked.',
+  environment: "The token's integration has no access to this environment.",
+};
+
+/** An injected API fault waiting in the queue. */
+interface QueuedApiFault {
+  status: number;
+  remaining: number;
+  path: string | undefined;
+}
+
+/** What the environment API shares with the rest of the stand-in. */
+export interface EnvironmentApiContext {
+  readonly store: TokenStore;
+  readonly counts: StandInCounts;
+  readonly recorded: RecordedApiRequest[];
+  readonly templates: ReadonlyArray<Readonly<{ id: string; name: string }>>;
+}
+
+/** One request, as routed: who asked for what, and the parsed URL. */
+interface ApiRequest {
+  method: string;
+  url: URL;
+  environment: string;
+  /** The path below the environment base, as sent. */
+  path: string;
+  body: string;
+  contentType: string | undefined;
+}
+
+/** A complete answer: status, JSON body (problem when `problem` is set) and extra headers. */
+type Answer =
+  | { status: number; problem: string | undefined; headers?: OutgoingHttpHeaders }
+  | { status: number; json: unknown; headers?: OutgoingHttpHeaders };
+
+/** The environment API server: the HTTP endpoint and its fault queue. */
+export class EnvironmentApi {
+  private readonly endpoint: HttpEndpoint;
+  private readonly faults: QueuedApiFault[] = [];
+
+  constructor(
+    private readonly context: EnvironmentApiContext,
+    port: number,
+  ) {
+    this.endpoint = new HttpEndpoint((req, res) => this.handle(req, res), port);
+  }
+
+  /** `http://127.0.0.1:<port>/grafx/api/v1/environment/<environment>` (no trailing slash). */
+  baseURL(environment: string): string {
+    return `${this.origin}${ENVIRONMENT_BASE_PATH}${encodeURIComponent(environment)}`;
+  }
+
+  private get origin(): string {
+    return `http://${STAND_IN_HOST}:${this.endpoint.port}`;
+  }
+
+  /** Starts listening. */
+  start(): Promise<void> {
+    return this.endpoint.start();
+  }
+
+  /** Closes the server and every open socket. */
+  close(): Promise<void> {
+    this.faults.length = 0;
+    return this.endpoint.stop();
+  }
+
+  /** See GrafxStandIn.apiFault. */
+  inject(status: number, options: { times?: number; path?: string } = {}): void {
+    checkInteger(status, 'status', 400);
+    if (status > 599)
+      throw new RangeError('express-grafx-auth/testing: `status` must be an HTTP error status (400-599)');
+    const times = options.times === undefined ? 1 : checkInteger(options.times, 'times', 1);
+    if (options.path !== undefined && typeof options.path !== 'string') {
+      throw new TypeError('express-grafx-auth/testing: `path` must be a string such as "/templates"');
+    }
+    this.faults.push({ status, remaining: times, path: options.path });
+  }
+
+  /** Empties the fault queue. */
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
+  private takeFault(path: string): QueuedApiFault | undefined {
+    const index = this.faults.findIndex((fault) => fault.path === undefined || path.startsWith(fault.path));
+    const fault = this.faults[index];
+    if (fault === undefined) return undefined;
+    fault.remaining -= 1;
+    if (fault.remaining <= 0) this.faults.splice(index, 1);
+    return fault;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { counts, recorded, store } = this.context;
+    counts.apiRequests += 1;
+    const method = req.method ?? 'GET';
+    const url = new URL(req.url ?? '/', this.origin);
+    const { environment, path, inBase } = splitPath(url.pathname);
+    const check = store.check(bearerToken(req.headers.authorization), environment);
+
+    let body = '';
+    let tooLarge = false;
+    try {
+      body = await readBody(req, BODY_LIMIT_BYTES);
+    } catch (error) {
+      if (!(error instanceof BodyTooLargeError)) return; // the client went away: nobody to answer
+      tooLarge = true;
+    }
+    if (!canAnswer(res)) return;
+
+    const request: ApiRequest = { method, url, environment, path, body, contentType: req.headers['content-type'] };
+    const fault = this.takeFault(path);
+    let answer: Answer;
+    if (fault !== undefined) {
+      answer = { status: fault.status, problem: 'Fault injected by the GraFx stand-in.' };
+    } else if (!inBase) {
+      answer = { status: 404, problem: `No route: the environment API lives under ${ENVIRONMENT_BASE_PATH}<env>.` };
+    } else if (check.rejection !== undefined) {
+      answer = { status: 401, problem: REJECTION_DETAILS[check.rejection] };
+    } else if (tooLarge) {
+      answer = { status: 413, problem: `The request body is larger than ${BODY_LIMIT_BYTES} bytes.` };
+    } else {
+      answer = this.route(request);
+    }
+
+    if (answer.status === 401) counts.apiUnauthorized += 1;
+    recorded.push({ method, path, environment, clientId: check.clientId, status: answer.status, body });
+    if ('json' in answer) sendJson(res, answer.status, answer.json, answer.headers);
+    else sendProblem(res, answer.status, answer.problem, answer.headers);
+  }
+
+  private route(request: ApiRequest): Answer {
+    const segments = request.path.split('/').filter((segment) => segment !== '');
+    const [resource, id, ...rest] = segments.map(safeDecode);
+    const { method } = request;
+    if (resource === 'templates' && rest.length === 0 && method === 'GET') {
+      return id === undefined ? this.listTemplates(request) : this.getTemplate(id);
+    }
+    if (resource === 'projects' && rest.length === 0) {
+      if (id === undefined && method === 'POST') return this.createProject(request);
+      if (id !== undefined && method === 'GET') return { status: 200, json: { data: { id } } };
+    }
+    return { status: 404, problem: `No route for ${method} ${request.path}.` };
+  }
+
+  /** `GET templates`: `{ data, pageSize, links: { nextPage }, total }`; query `limit`, `nextPageToken`, `search`. */
+  private listTemplates({ url }: ApiRequest): Answer {
+    const limitParam = url.searchParams.get('limit');
+    const limit = limitParam === null ? DEFAULT_PAGE_SIZE : /^[0-9]{1,9}$/.test(limitParam) ? Number(limitParam) : 0;
+    if (limit < 1) {
+      return { status: 400, problem: 'The query parameter "limit" must be a positive integer.' };
+    }
+    const pageToken = url.searchParams.get('nextPageToken');
+    const offset = pageToken === null || pageToken === '' ? 0 : decodePageToken(pageToken);
+    if (offset === undefined) return { status: 400, problem: 'The query parameter "nextPageToken" is not valid.' };
+
+    const search = url.searchParams.get('search')?.toLowerCase() ?? '';
+    const matching = this.context.templates.filter((template) => template.name.toLowerCase().includes(search));
+    const data = matching.slice(offset, offset + limit).map(({ id, name }) => ({ id, name }));
+    let nextPage: string | null = null;
+    if (offset + limit < matching.length) {
+      const next = new URL(url.href);
+      next.searchParams.set('nextPageToken', encodePageToken(offset + limit));
+      nextPage = next.href;
+    }
+    return { status: 200, json: { data, pageSize: limit, links: { nextPage }, total: matching.length } };
+  }
+
+  /** `GET templates/:id`: `{ data: { id, name } }`; a missing template answers 500, as the platform does. */
+  private getTemplate(id: string): Answer {
+    const template = this.context.templates.find((candidate) => candidate.id === id);
+    if (template === undefined) return { status: 500, problem: `Template ${id} could not be loaded.` };
+    return { status: 200, json: { data: { id: template.id, name: template.name } } };
+  }
+
+  /** `POST projects`: 201 `{ data: { id, name }, received }`, `received` being the parsed JSON body or the raw text. */
+  private createProject({ body, contentType, environment }: ApiRequest): Answer {
+    let received: unknown = body;
+    const type = mediaType(contentType);
+    if (type === 'application/json' || type.endsWith('+json')) {
+      try {
+        received = JSON.parse(body);
+      } catch {
+        received = body;
+      }
+    }
+    const name =
+      typeof received === 'object' && received !== null && typeof (received as { name?: unknown }).name === 'string'
+        ? (received as { name: string }).name
+        : 'Untitled';
+    const id = randomUUID();
+    return {
+      status: 201,
+      json: { data: { id, name }, received },
+      headers: { location: `${this.baseURL(environment)}/projects/${id}` },
+    };
+  }
+}
+
+/** Splits a URL path into the environment and the path below its base (the whole path outside the base). */
+function splitPath(pathname: string): { environment: string; path: string; inBase: boolean } {
+  if (!pathname.startsWith(ENVIRONMENT_BASE_PATH)) return { environment: '', path: pathname, inBase: false };
+  const rest = pathname.slice(ENVIRONMENT_BASE_PATH.length);
+  const slash = rest.indexOf('/');
+  const rawEnvironment = slash === -1 ? rest : rest.slice(0, slash);
+  if (rawEnvironment === '') return { environment: '', path: pathname, inBase: false };
+  return { environment: safeDecode(rawEnvironment), path: slash === -1 ? '' : rest.slice(slash), inBase: true };
+}
+
+/** The token of an `Authorization: Bearer <token>` header. */
+function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  return match?.[1];
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function encodePageToken(offset: number): string {
+  return Buffer.from(`${PAGE_TOKEN_PREFIX}${offset}`, 'utf8').toString('base64url');
+}
+
+function decodePageToken(token: string): number | undefined {
+  const text = Buffer.from(token, 'base64url').toString('utf8');
+  if (!text.startsWith(PAGE_TOKEN_PREFIX)) return undefined;
+  const offset = Number(text.slice(PAGE_TOKEN_PREFIX.length));
+  return Number.isSafeInteger(offset) && offset >= 0 ? offset : undefined;
+}
