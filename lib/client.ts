@@ -20,6 +20,16 @@ export interface GrafxContext {
   api: AxiosInstance;
 }
 
+/** What may be known of an integration outside the core: never its secret. */
+export interface IntegrationInfo {
+  readonly key: string;
+  readonly environment: string | undefined;
+  /** The environment API base URL, without a trailing slash. */
+  readonly apiBaseURL: string;
+  /** Whether its tokens may be handed to a browser (`browser: true` in its config). */
+  readonly browser: boolean;
+}
+
 const CLIENT_BRAND = Symbol.for('express-grafx-auth.client');
 
 /** Tokens and API clients for a set of GraFx integrations; usable in requests, queue workers, scripts and tests. */
@@ -47,6 +57,13 @@ export class GrafxClient {
   /** Whether `integration` is one of the configured keys. */
   has(integration: string): boolean {
     return this.#integrations.has(integration);
+  }
+
+  /** The integration's key, environment, API base URL and browser flag (never its credentials). */
+  integration(integration?: string): IntegrationInfo {
+    const key = this.#key(integration);
+    const { environment, apiBaseURL, browser } = this.#integrations.get(key) as ResolvedIntegration;
+    return { key, environment, apiBaseURL, browser };
   }
 
   /** A valid access token of the integration (cached; fetched once for all concurrent callers). */

@@ -5,7 +5,7 @@ import './types.js';
 export { grafxAuth } from './middleware.js';
 export type { GrafxAuthAdapterOptions, GrafxAuthMiddleware, GrafxAuthOptions, IntegrationResolver } from './middleware.js';
 export { GrafxClient, createGrafxClient, isGrafxClient } from './client.js';
-export type { GrafxContext } from './client.js';
+export type { GrafxContext, IntegrationInfo } from './client.js';
 export { GRAFX_ERROR_CODES, GrafxAuthError, isGrafxAuthError } from './errors.js';
 export type { GrafxErrorCode } from './errors.js';
 export {

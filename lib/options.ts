@@ -28,6 +28,12 @@ export interface IntegrationConfig {
   environment?: string;
   /** This integration's environment API base URL; wins over the top-level `apiBaseURL`. */
   apiBaseURL?: string;
+  /**
+   * Whether this integration's tokens may be handed to a browser (GraFx Studio) by `grafxTokenHandler()`.
+   * Mark only a read-only integration so.
+   * @default false
+   */
+  browser?: boolean;
 }
 
 /** Options of `createGrafxClient()`; `grafxAuth()` takes the same plus `resolveIntegration`. */
@@ -38,6 +44,11 @@ export interface GrafxClientOptions {
   clientSecret?: string;
   /** Environment technical name of the single integration, e.g. `cp-abc-123`. */
   environment?: string;
+  /**
+   * Whether the single integration's tokens may be handed to a browser by `grafxTokenHandler()`.
+   * @default false
+   */
+  browser?: boolean;
   /** Several integrations, by key. */
   integrations?: Record<string, IntegrationConfig>;
   /**
@@ -90,6 +101,7 @@ export interface ResolvedIntegration {
   readonly clientSecret: string;
   readonly environment: string | undefined;
   readonly apiBaseURL: string;
+  readonly browser: boolean;
 }
 
 /** The client's configuration after parseOptions(): every default applied, everything validated. */
@@ -110,6 +122,7 @@ const CLIENT_OPTION_KEYS: Record<keyof GrafxClientOptions, true> = {
   clientId: true,
   clientSecret: true,
   environment: true,
+  browser: true,
   integrations: true,
   tokenURL: true,
   audience: true,
@@ -124,6 +137,7 @@ const INTEGRATION_KEYS: Record<keyof IntegrationConfig, true> = {
   clientSecret: true,
   environment: true,
   apiBaseURL: true,
+  browser: true,
 };
 
 const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -164,7 +178,11 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
   const clock = (opts.clock as (() => number) | undefined) ?? Date.now;
 
   const integrations = new Map<string, ResolvedIntegration>();
-  const single = opts.clientId !== undefined || opts.clientSecret !== undefined || opts.environment !== undefined;
+  const single =
+    opts.clientId !== undefined ||
+    opts.clientSecret !== undefined ||
+    opts.environment !== undefined ||
+    opts.browser !== undefined;
   if (opts.integrations !== undefined) {
     if (single) {
       throw configError(
@@ -230,7 +248,11 @@ function resolveIntegration(
       apiBaseURL = defaultApiBaseURL(environment);
     }
   }
-  return { key, clientId, clientSecret, environment, apiBaseURL: apiBaseURL.replace(/\/+$/, '') };
+  if (config.browser !== undefined && typeof config.browser !== 'boolean') {
+    throw configError(`\`${prefix}browser\` must be true or false, received ${describe(config.browser)}`);
+  }
+  const browser = config.browser === true;
+  return { key, clientId, clientSecret, environment, apiBaseURL: apiBaseURL.replace(/\/+$/, ''), browser };
 }
 
 function checkKnownKeys(object: Record<string, unknown>, known: readonly string[], prefix: string): void {
