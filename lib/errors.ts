@@ -21,6 +21,12 @@ export const GRAFX_ERROR_CODES = {
   TOKEN_TIMEOUT: 'GRAFX_TOKEN_TIMEOUT',
   /** The login server could not be reached (connection refused, reset, DNS failure). */
   TOKEN_UNREACHABLE: 'GRAFX_TOKEN_UNREACHABLE',
+  /** The token route was asked for an integration not marked `browser: true` (403). */
+  INTEGRATION_NOT_FOR_BROWSER: 'GRAFX_INTEGRATION_NOT_FOR_BROWSER',
+  /** The token route's `authorize(req)` refused the request (403). */
+  TOKEN_ROUTE_FORBIDDEN: 'GRAFX_TOKEN_ROUTE_FORBIDDEN',
+  /** The token route was called with a method other than GET (405, `Allow: GET`). */
+  METHOD_NOT_ALLOWED: 'GRAFX_METHOD_NOT_ALLOWED',
 } as const;
 
 export type GrafxErrorCode = (typeof GRAFX_ERROR_CODES)[keyof typeof GRAFX_ERROR_CODES];
@@ -32,6 +38,8 @@ export interface GrafxAuthErrorOptions {
   integration?: string;
   /** Seconds the caller should wait before trying again (rate limiting, backoff). */
   retryAfter?: number;
+  /** Response headers that go with the error (e.g. `allow`); `retry-after` is added from `retryAfter`. */
+  headers?: Record<string, string>;
   /** The underlying failure, already stripped of anything secret. */
   cause?: unknown;
 }
@@ -60,7 +68,8 @@ export class GrafxAuthError extends Error {
     this.statusCode = options.status;
     this.integration = options.integration;
     this.retryAfter = options.retryAfter;
-    this.headers = options.retryAfter === undefined ? {} : { 'retry-after': String(options.retryAfter) };
+    this.headers = { ...options.headers };
+    if (options.retryAfter !== undefined) this.headers['retry-after'] = String(options.retryAfter);
   }
 
   /** A fresh copy (own stack) for another caller, so callers never share one mutable error object. */
@@ -69,6 +78,7 @@ export class GrafxAuthError extends Error {
       status: this.status,
       integration: this.integration,
       retryAfter: retryAfter ?? this.retryAfter,
+      headers: this.headers,
       cause: this.cause,
     });
   }
