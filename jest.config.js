@@ -9,6 +9,7 @@ module.exports = {
   moduleNameMapper: {
     '^express-grafx-auth$': '<rootDir>/lib/index.ts',
     '^express-grafx-auth/testing$': '<rootDir>/lib/testing/index.ts',
+    '^express-grafx-auth/redis$': '<rootDir>/lib/redis/index.ts',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
   testTimeout: 20000,

@@ -1,22 +1,35 @@
 // examples/app.ts
-// The example app: a templates list, a route that uses two integrations, per-tenant routes and an error handler.
+// The example app: templates, two integrations, per-tenant routes, a browser token route with its page, errors.
+import path from 'node:path';
 import express, { type ErrorRequestHandler } from 'express';
 import axios from 'axios';
-import { type GrafxClient, GrafxAuthError, grafxAuth } from 'express-grafx-auth';
+import { type GrafxClient, GrafxAuthError, grafxAuth, grafxTokenHandler } from 'express-grafx-auth';
 
 /**
  * Builds the app around a client that holds two integrations, `main` and `reporting`
- * (in production: a second integration, e.g. with read-only permissions).
+ * (in production: a second integration, e.g. with read-only permissions). When the client also has an integration
+ * marked `browser: true` (a read-only one), the app serves its tokens at `GET /grafx/token` and the page
+ * `/studio.html` that uses them in the browser, the way GraFx Studio does.
  */
 export function createExampleApp(client: GrafxClient): express.Express {
   const app = express();
+  const browserIntegration = client.integrations.find((key) => client.integration(key).browser);
 
   app.get('/', (_req, res) => {
-    res.json({
-      routes: ['/templates', '/templates/:id', '/compare', '/tenants/:integration/templates'],
-      integrations: client.integrations,
-    });
+    const routes = ['/templates', '/templates/:id', '/compare', '/tenants/:integration/templates', '/studio.html'];
+    if (browserIntegration !== undefined) routes.push('/grafx/token');
+    res.json({ routes, integrations: client.integrations });
   });
+
+  // The page that uses the browser's token route the way GraFx Studio does (it says so when there is no route).
+  app.use(express.static(path.join(__dirname, 'public')));
+
+  // The browser's token route (what GraFx Studio's onAuthExpired calls), on the same client as the routes below:
+  // one token cache. `app.all`, so other methods get the route's 405 rather than a 404. A real app also passes
+  // `authorize: (req) => req.session?.user !== undefined` (its own session check): this example has no login.
+  if (browserIntegration !== undefined) {
+    app.all('/grafx/token', grafxTokenHandler(client, { resolveIntegration: () => browserIntegration }));
+  }
 
   // Every route below `/templates` gets req.grafx for the `main` integration.
   app.use('/templates', grafxAuth(client, { resolveIntegration: () => 'main' }));

@@ -3,7 +3,12 @@
 import './types.js';
 
 export { grafxAuth } from './middleware.js';
-export type { GrafxAuthAdapterOptions, GrafxAuthMiddleware, GrafxAuthOptions, IntegrationResolver } from './middleware.js';
+export type {
+  GrafxAuthAdapterOptions,
+  GrafxAuthMiddleware,
+  GrafxAuthOptions,
+  IntegrationResolver,
+} from './middleware.js';
 export { GrafxClient, createGrafxClient, isGrafxClient } from './client.js';
 export type { GrafxContext, IntegrationInfo } from './client.js';
 export { GRAFX_ERROR_CODES, GrafxAuthError, isGrafxAuthError } from './errors.js';
@@ -17,3 +22,13 @@ export {
   defaultApiBaseURL,
 } from './options.js';
 export type { GrafxClientOptions, IntegrationConfig } from './options.js';
+export type { StoredFailure, StoredToken, TokenStore } from './token-store.js';
+export type { Logger } from './fleet-token-fetch.js';
+export {
+  grafxTokenHandler,
+  type GrafxBrowserToken,
+  type GrafxTokenHandler,
+  type GrafxTokenHandlerAdapterOptions,
+  type GrafxTokenHandlerOptions,
+  type TokenRouteAuthorizer,
+} from './token-handler.js';

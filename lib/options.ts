@@ -1,6 +1,8 @@
 // lib/options.ts
 // The public options of the client (with their defaults), the resolved configuration, and parseOptions().
 import { configError } from './errors.js';
+import type { Logger } from './fleet-token-fetch.js';
+import type { TokenStore } from './token-store.js';
 
 /** The key of the integration given by top-level `clientId` / `clientSecret` / `environment`. */
 export const DEFAULT_INTEGRATION = 'default';
@@ -88,6 +90,17 @@ export interface GrafxClientOptions {
    */
   timeoutMs?: number;
   /**
+   * A shared token store (e.g. `RedisTokenStore` from `express-grafx-auth/redis`) so that the instances of an app
+   * share one token per integration and one of them asks the login server. The in-memory cache stays in front.
+   * @default undefined (each instance asks for its own tokens)
+   */
+  store?: TokenStore;
+  /**
+   * Where warnings go (a token store outage, once per outage). Never given a secret or a token.
+   * @default console
+   */
+  logger?: Logger;
+  /**
    * The clock, in milliseconds since the epoch. For tests only.
    * @default Date.now
    */
@@ -114,6 +127,8 @@ export interface ResolvedOptions {
   readonly cacheMax: number;
   readonly refreshWindowMs: number;
   readonly timeoutMs: number;
+  readonly store: TokenStore | undefined;
+  readonly logger: Logger;
   readonly clock: () => number;
 }
 
@@ -130,6 +145,8 @@ const CLIENT_OPTION_KEYS: Record<keyof GrafxClientOptions, true> = {
   cache: true,
   refreshWindowMs: true,
   timeoutMs: true,
+  store: true,
+  logger: true,
   clock: true,
 };
 const INTEGRATION_KEYS: Record<keyof IntegrationConfig, true> = {
@@ -176,6 +193,11 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
     throw configError(`\`clock\` must be a function returning milliseconds, received ${describe(opts.clock)}`);
   }
   const clock = (opts.clock as (() => number) | undefined) ?? Date.now;
+  const store = opts.store === undefined ? undefined : checkStore(opts.store);
+  if (opts.logger !== undefined && typeof (opts.logger as Partial<Logger> | null)?.warn !== 'function') {
+    throw configError('`logger` must be an object with a warn(message) method, such as console');
+  }
+  const logger = (opts.logger as Logger | undefined) ?? console;
 
   const integrations = new Map<string, ResolvedIntegration>();
   const single =
@@ -213,8 +235,22 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
     cacheMax,
     refreshWindowMs,
     timeoutMs,
+    store,
+    logger,
     clock,
   };
+}
+
+const STORE_METHODS = ['get', 'set', 'deleteIfToken', 'acquireLock', 'releaseLock', 'setFailure', 'getFailure'] as const;
+
+function checkStore(store: unknown): TokenStore {
+  const missing = STORE_METHODS.filter((name) => typeof (store as Record<string, unknown> | null)?.[name] !== 'function');
+  if (typeof store !== 'object' || store === null || missing.length > 0) {
+    throw configError(
+      `\`store\` must implement the TokenStore interface (missing: ${missing.join(', ') || 'everything'}), e.g. new RedisTokenStore({ client })`,
+    );
+  }
+  return store as TokenStore;
 }
 
 function resolveIntegration(

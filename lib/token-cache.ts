@@ -2,8 +2,10 @@
 // TokenCache: one access token per integration in an LRU, fetched once for all concurrent callers, renewed before expiry.
 import { LRUCache } from 'lru-cache';
 import { GrafxAuthError } from './errors.js';
+import { type FetchPurpose, FleetTokenFetch } from './fleet-token-fetch.js';
 import type { ResolvedIntegration, ResolvedOptions } from './options.js';
 import { TokenEndpoint } from './token-endpoint.js';
+import { storeKey } from './token-store.js';
 
 /** A cached access token and the times that govern it (milliseconds since the epoch). */
 export interface TokenRecord {
@@ -17,6 +19,11 @@ export interface TokenRecord {
   /** From this moment a background renewal is started; requests keep using the token until `usableUntil`. */
   readonly refreshDueAt: number;
   readonly scope: string | undefined;
+}
+
+/** What a fetch knows: the token the API refused, when a 401 caused it. */
+interface FetchContext {
+  rejected?: string;
 }
 
 /** Failure bookkeeping of one integration: a failing login server is asked again only after a backoff. */
@@ -37,19 +44,27 @@ export class TokenCache {
   readonly #clock: () => number;
   readonly #refreshWindowMs: number;
   readonly #failures = new Map<string, FailureState>();
-  readonly #cache: LRUCache<string, TokenRecord>;
+  readonly #cache: LRUCache<string, TokenRecord, FetchContext | undefined>;
+  readonly #fleet: FleetTokenFetch | undefined;
+  readonly #storeKeys = new Map<string, string>();
 
   constructor(options: ResolvedOptions) {
     this.#integrations = options.integrations;
     this.#endpoint = new TokenEndpoint(options.tokenURL, options.audience, options.timeoutMs);
     this.#clock = options.clock;
     this.#refreshWindowMs = options.refreshWindowMs;
-    this.#cache = new LRUCache<string, TokenRecord>({
+    if (options.store !== undefined) {
+      this.#fleet = new FleetTokenFetch(options.store, options.clock, options.timeoutMs, options.logger);
+      for (const { key, clientId } of options.integrations.values()) {
+        this.#storeKeys.set(key, storeKey(options.tokenURL, options.audience, clientId));
+      }
+    }
+    this.#cache = new LRUCache<string, TokenRecord, FetchContext | undefined>({
       max: options.cacheMax,
       perf: { now: options.clock },
       // An evicted integration's fetch in flight still answers the callers waiting for it.
       ignoreFetchAbort: true,
-      fetchMethod: (key, _stale, { options: entry }) => this.#fetchToken(key, entry),
+      fetchMethod: (key, stale, { options: entry, context }) => this.#fetchToken(key, stale, entry, context),
     });
   }
 
@@ -77,7 +92,9 @@ export class TokenCache {
    */
   renewAfterRejection(integration: string, failedToken: string): Promise<TokenRecord> {
     const record = this.peek(integration, failedToken);
-    return record === undefined ? this.#load(integration, true) : Promise.resolve(record);
+    return record === undefined
+      ? this.#load(integration, true, { rejected: failedToken })
+      : Promise.resolve(record);
   }
 
   /** Forgets every cached token. */
@@ -85,8 +102,8 @@ export class TokenCache {
     this.#cache.clear();
   }
 
-  async #load(integration: string, forceRefresh: boolean): Promise<TokenRecord> {
-    const record = await this.#cache.fetch(integration, { forceRefresh });
+  async #load(integration: string, forceRefresh: boolean, context?: FetchContext): Promise<TokenRecord> {
+    const record = await this.#cache.fetch(integration, { forceRefresh, context });
     if (record === undefined) throw new Error(`express-grafx-auth: no token for "${integration}"`);
     return record;
   }
@@ -100,7 +117,12 @@ export class TokenCache {
       .catch(() => undefined);
   }
 
-  async #fetchToken(key: string, entry: LRUCache.FetcherOptions<string, TokenRecord>['options']): Promise<TokenRecord> {
+  async #fetchToken(
+    key: string,
+    stale: TokenRecord | undefined,
+    entry: LRUCache.FetcherOptions<string, TokenRecord, FetchContext | undefined>['options'],
+    context: FetchContext | undefined,
+  ): Promise<TokenRecord> {
     const integration = this.#integrations.get(key);
     if (integration === undefined) throw new Error(`express-grafx-auth: unknown integration "${key}"`);
     const failure = this.#failures.get(key);
@@ -110,19 +132,27 @@ export class TokenCache {
       throw failure.lastError.copy(retryAfter);
     }
     try {
-      const grant = await this.#endpoint.request({
-        integration: key,
-        clientId: integration.clientId,
-        clientSecret: integration.clientSecret,
-      });
+      const grant = (): Promise<TokenRecord> => this.#grant(integration);
+      const purpose: FetchPurpose =
+        stale !== undefined && stale.token !== context?.rejected && this.#clock() < stale.usableUntil ? 'renewal' : 'cold';
+      const fleetKey = this.#storeKeys.get(key);
+      const record =
+        this.#fleet === undefined || fleetKey === undefined
+          ? await grant()
+          : await this.#fleet.fetch(fleetKey, key, purpose, grant, context?.rejected);
       this.#failures.delete(key);
-      const record = tokenRecord(key, grant.accessToken, grant.lifetimeMs, grant.scope, this.#clock(), this.#refreshWindowMs);
       // The cache entry lives exactly as long as the token may be handed out.
       entry.ttl = Math.max(1, record.usableUntil - this.#clock());
       return record;
     } catch (error) {
       throw this.#recordFailure(key, error);
     }
+  }
+
+  async #grant(integration: ResolvedIntegration): Promise<TokenRecord> {
+    const { key, clientId, clientSecret } = integration;
+    const grant = await this.#endpoint.request({ integration: key, clientId, clientSecret });
+    return tokenRecord(key, grant.accessToken, grant.lifetimeMs, grant.scope, this.#clock(), this.#refreshWindowMs);
   }
 
   #recordFailure(key: string, error: unknown): GrafxAuthError | unknown {

@@ -31,6 +31,25 @@ const REJECTION_DETAILS: Record<TokenRejection, string> = {
   environment: "The token's integration has no access to this environment.",
 };
 
+/**
+ * CORS, as a browser (GraFx Studio) calling the environment API from the app's page needs: every answer, errors
+ * included, may be read by any origin (bearer tokens, no cookies), and a preflight is answered before any check.
+ */
+const CORS_HEADERS: OutgoingHttpHeaders = {
+  'access-control-allow-origin': '*',
+  'access-control-expose-headers': 'location',
+};
+
+/** The answer to a CORS preflight (`OPTIONS` with `Access-Control-Request-Method`). */
+function preflightHeaders(req: IncomingMessage): OutgoingHttpHeaders {
+  return {
+    ...CORS_HEADERS,
+    'access-control-allow-methods': 'GET, POST, PUT, DELETE',
+    'access-control-allow-headers': req.headers['access-control-request-headers'] ?? 'authorization, content-type',
+    'access-control-max-age': '600',
+  };
+}
+
 /** An injected API fault waiting in the queue. */
 interface QueuedApiFault {
   status: number;
@@ -121,6 +140,12 @@ export class EnvironmentApi {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined) {
+      // A browser's CORS preflight: answered at once, neither counted nor recorded (it is not an API request).
+      req.resume();
+      res.writeHead(204, preflightHeaders(req)).end();
+      return;
+    }
     const { counts, recorded, store } = this.context;
     counts.apiRequests += 1;
     const method = req.method ?? 'GET';
@@ -155,8 +180,9 @@ export class EnvironmentApi {
 
     if (answer.status === 401) counts.apiUnauthorized += 1;
     recorded.push({ method, path, environment, clientId: check.clientId, status: answer.status, body });
-    if ('json' in answer) sendJson(res, answer.status, answer.json, answer.headers);
-    else sendProblem(res, answer.status, answer.problem, answer.headers);
+    const headers = { ...CORS_HEADERS, ...answer.headers };
+    if ('json' in answer) sendJson(res, answer.status, answer.json, headers);
+    else sendProblem(res, answer.status, answer.problem, headers);
   }
 
   private route(request: ApiRequest): Answer {

@@ -1,0 +1,123 @@
+// __tests__/helpers/redis-server.ts
+// Starts a real redis-server on a free loopback port for a test file; skips (or, under CI=true, fails) without one.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
+
+export const INSTALL_HINT = 'install it with `apt-get install -y redis-server` (Debian/Ubuntu) or `brew install redis`';
+
+/** The redis-server binary on PATH (or in the usual places), if any. */
+export function findRedisServer(): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/sbin', '/usr/local/bin'];
+  for (const dir of dirs) {
+    const candidate = join(dir, 'redis-server');
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/**
+ * `describe` when redis-server is installed; otherwise `describe.skip` with a message saying how to install it.
+ * Under CI=true a missing redis-server fails the run instead.
+ */
+export function describeWithRedis(name: string, body: () => void): void {
+  if (findRedisServer() !== undefined) {
+    describe(name, body);
+    return;
+  }
+  if (process.env.CI === 'true') {
+    describe(name, () => {
+      it('needs redis-server', () => {
+        throw new Error(`redis-server is not installed (CI=true): ${INSTALL_HINT}`);
+      });
+    });
+    return;
+  }
+  console.warn(`Skipping "${name}": redis-server is not installed; ${INSTALL_HINT}.`);
+  describe.skip(name, body);
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export class RedisServer {
+  #process: ChildProcess | undefined;
+  constructor(readonly port: number) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.#process !== undefined && this.#process.exitCode === null && this.#process.signalCode === null;
+  }
+
+  /** Starts (or restarts) redis-server on this port, without persistence, and waits until it answers PING. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    const binary = findRedisServer();
+    if (binary === undefined) throw new Error(`redis-server is not installed: ${INSTALL_HINT}`);
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
+    this.#process = spawn(binary, [...args, '--loglevel', 'warning'], { stdio: 'ignore' });
+    const deadline = Date.now() + 10_000;
+    while (!(await ping(this.port))) {
+      if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${this.port}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** Stops the server and waits for its exit. */
+  async stop(): Promise<void> {
+    const child = this.#process;
+    this.#process = undefined;
+    if (child === undefined || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGCONT');
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  /** Freezes the server (it keeps its connections but answers nothing): a slow Redis. */
+  pause(): void {
+    this.#process?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.#process?.kill('SIGCONT');
+  }
+}
+
+/** Starts a redis-server on a free port. */
+export async function startRedis(): Promise<RedisServer> {
+  const server = new RedisServer(await freePort());
+  await server.start();
+  return server;
+}
+
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ port, host: '127.0.0.1' });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(500, () => done(false));
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
+  });
+}
