@@ -9,6 +9,7 @@ import { createGrafxClient } from 'express-grafx-auth';
 import { type GrafxStandIn, startGrafxStandIn } from 'express-grafx-auth/testing';
 import { isReplayable } from '../lib/api-client.js';
 import { parseOptions } from '../lib/options.js';
+import { Telemetry } from '../lib/telemetry.js';
 import { TokenCache } from '../lib/token-cache.js';
 import { serve } from './helpers/serve.js';
 
@@ -63,7 +64,7 @@ describe('on a 401 from the API', () => {
   });
 
   it('renews only if the failed token is still the cached one; else resends with the newer token', async () => {
-    const tokens = new TokenCache(parseOptions(standIn.options('cp-test')));
+    const tokens = new TokenCache(parseOptions(standIn.options('cp-test')), new Telemetry());
     const first = await tokens.get('default');
     standIn.revokeTokens();
     const renewed = await tokens.renewAfterRejection('default', first.token);

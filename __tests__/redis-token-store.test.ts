@@ -174,7 +174,10 @@ describeWithRedis('RedisTokenStore', () => {
   it('works with Redis down at start: per-instance tokens, one warning, no secret in it', async () => {
     const dead = connect(`redis://127.0.0.1:${await freePort()}`);
     const app = express();
-    app.use(grafxAuth(options(new RedisTokenStore({ client: dead }))));
+    const auth = grafxAuth(options(new RedisTokenStore({ client: dead })));
+    const faults: unknown[] = [];
+    auth.client.on('storeFault', (event) => faults.push(event));
+    app.use(auth);
     app.get('/templates', async (req, res) => {
       res.json((await req.grafx.api.get('/templates')).data);
     });
@@ -183,6 +186,8 @@ describeWithRedis('RedisTokenStore', () => {
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/token store is unavailable/);
     expect(warnings.join()).not.toContain(SECRET);
+    expect(faults).toHaveLength(1); // the storeFault event, once per outage
+    expect(auth.client.health().store).toEqual({ configured: true, down: true });
   });
 
   it('survives Redis lost mid-run, and shares again once it is back', async () => {

@@ -3,6 +3,9 @@
 import axios, { type AxiosError, type AxiosInstance, type CreateAxiosDefaults, type InternalAxiosRequestConfig } from 'axios';
 import type { TokenRecord } from './token-cache.js';
 
+/** Told of each request repeated after a 401 (the client's `requestRetried` event). */
+export type RetryListener = (event: { integration: string; method: string; path: string }) => void;
+
 /** Where the API client gets its tokens: the core's TokenCache satisfies it. */
 export interface TokenSource {
   get(integration: string): TokenRecord | Promise<TokenRecord>;
@@ -25,6 +28,7 @@ export function createApiClient(
   apiBaseURL: string,
   tokens: TokenSource,
   defaults: CreateAxiosDefaults = {},
+  onRetry?: RetryListener,
 ): AxiosInstance {
   const apiOrigin = new URL(apiBaseURL).origin;
   const api = axios.create({ ...defaults, baseURL: apiBaseURL });
@@ -36,15 +40,26 @@ export function createApiClient(
     return base === apiBaseURL || (base !== undefined && new URL(base, apiBaseURL).origin === apiOrigin);
   };
 
-  api.interceptors.request.use(async (config) => {
+  // The header of the last token seen, built once per token rather than once per request.
+  let lastRecord: TokenRecord | undefined;
+  let lastHeader = '';
+  const authorize = (config: InternalAxiosRequestConfig, record: TokenRecord): InternalAxiosRequestConfig => {
+    if (record !== lastRecord) {
+      lastRecord = record;
+      lastHeader = `Bearer ${record.token}`;
+    }
+    config.headers.set('Authorization', lastHeader);
+    return config;
+  };
+  // Not an async function: with a cached token the config is returned at once, no promise of its own (the warm path);
+  // only a request that must wait for a token gets a promise.
+  api.interceptors.request.use((config) => {
     if (!goesToApi(config)) {
       config.headers.delete('Authorization');
       return config;
     }
     const found = tokens.get(integration);
-    const record = found instanceof Promise ? await found : found;
-    config.headers.set('Authorization', `Bearer ${record.token}`);
-    return config;
+    return found instanceof Promise ? found.then((record) => authorize(config, record)) : authorize(config, found);
   });
 
   api.interceptors.response.use(undefined, async (error: unknown) => {
@@ -54,6 +69,7 @@ export function createApiClient(
     if (error.response?.status === 401 && config !== undefined && sent !== undefined && !config[RETRIED]) {
       if (isReplayable(config.data)) {
         config[RETRIED] = true;
+        onRetry?.({ integration, method: (config.method ?? 'get').toUpperCase(), path: pathOf(config.url) });
         try {
           await tokens.renewAfterRejection(integration, sent);
         } catch (renewalError) {
@@ -67,6 +83,13 @@ export function createApiClient(
   });
 
   return api;
+}
+
+/** The path of a request URL, without query string or host (for events and logs). */
+function pathOf(url: string | undefined): string {
+  const path = (url ?? '').replace(/^([a-z][a-z\d+\-.]*:)?\/\/[^/]*/i, '');
+  const end = path.search(/[?#]/);
+  return end === -1 ? path : path.slice(0, end);
 }
 
 function sentToken(config: InternalAxiosRequestConfig | undefined): string | undefined {

@@ -2,8 +2,9 @@
 // createGrafxClient(): the framework-free core, integrations + token cache + one API client per integration.
 import type { AxiosInstance } from 'axios';
 import { createApiClient } from './api-client.js';
-import { GRAFX_ERROR_CODES, GrafxAuthError } from './errors.js';
+import { GRAFX_ERROR_CODES, GrafxAuthError, clientClosedError } from './errors.js';
 import { type GrafxClientOptions, type ResolvedIntegration, parseOptions } from './options.js';
+import { type GrafxClientEvents, type RequestRetriedEvent, Telemetry } from './telemetry.js';
 import { TokenCache, type TokenRecord } from './token-cache.js';
 
 /** What a request (or a worker) gets for one integration: `req.grafx` in Express. */
@@ -30,6 +31,33 @@ export interface IntegrationInfo {
   readonly browser: boolean;
 }
 
+/** The health of one integration: nothing secret (no token, no secret, the client ID shortened). */
+export interface IntegrationHealth {
+  /** It has a usable token, or has not failed: a request now would get a token. */
+  canServe: boolean;
+  hasToken: boolean;
+  /** Seconds until the cached token expires; null without one. */
+  expiresInSeconds: number | null;
+  /** When a token was last obtained (ISO 8601); null before the first. */
+  lastRenewalAt: string | null;
+  /** The code of the last failure, cleared by the next success. */
+  lastErrorCode: string | null;
+  renewals: number;
+  failures: number;
+  retries: number;
+  /** The first characters of the client ID, to tell integrations apart. */
+  clientId: string;
+  environment: string | null;
+}
+
+/** The health of the client: `ok` when every integration can serve. */
+export interface GrafxHealth {
+  ok: boolean;
+  /** Whether a shared token store is configured, and whether it is in an outage. */
+  store: { configured: boolean; down: boolean };
+  integrations: Record<string, IntegrationHealth>;
+}
+
 const CLIENT_BRAND = Symbol.for('express-grafx-auth.client');
 
 /** Tokens and API clients for a set of GraFx integrations; usable in requests, queue workers, scripts and tests. */
@@ -41,15 +69,21 @@ export class GrafxClient {
   readonly #integrations: ReadonlyMap<string, ResolvedIntegration>;
   readonly #tokens: TokenCache;
   readonly #apis = new Map<string, AxiosInstance>();
+  readonly #telemetry = new Telemetry();
+  readonly #clock: () => number;
+  readonly #storeConfigured: boolean;
 
   constructor(options: GrafxClientOptions) {
     const resolved = parseOptions(options);
     this.integrations = [...resolved.integrations.keys()];
     this.defaultIntegration = resolved.defaultIntegration;
     this.#integrations = resolved.integrations;
-    this.#tokens = new TokenCache(resolved);
+    this.#clock = resolved.clock;
+    this.#storeConfigured = resolved.store !== undefined;
+    this.#tokens = new TokenCache(resolved, this.#telemetry);
     for (const { key, apiBaseURL } of resolved.integrations.values()) {
-      this.#apis.set(key, createApiClient(key, apiBaseURL, this.#tokens));
+      const onRetry = (event: RequestRetriedEvent): void => this.#telemetry.requestRetried(event);
+      this.#apis.set(key, createApiClient(key, apiBaseURL, this.#tokens, {}, onRetry));
     }
     Object.defineProperty(this, CLIENT_BRAND, { value: true });
   }
@@ -69,6 +103,7 @@ export class GrafxClient {
   /** A valid access token of the integration (cached; fetched once for all concurrent callers). */
   async getToken(integration?: string): Promise<string> {
     const key = this.#key(integration);
+    if (this.#tokens.closed) throw clientClosedError(key);
     const found = this.#tokens.get(key);
     return (found instanceof Promise ? await found : found).token;
   }
@@ -84,13 +119,69 @@ export class GrafxClient {
    */
   context(integration?: string): GrafxContext | Promise<GrafxContext> {
     const key = this.#key(integration);
+    if (this.#tokens.closed) return Promise.reject(clientClosedError(key));
     const found = this.#tokens.get(key);
-    return found instanceof Promise ? found.then((record) => this.#contextOf(key, record)) : this.#contextOf(key, found);
+    return found instanceof Promise
+      ? found.then((record) => this.#contextOf(key, record))
+      : this.#contextOf(key, found);
   }
 
   /** Forgets every cached token (the next use fetches new ones). */
   clearTokens(): void {
     this.#tokens.clear();
+  }
+
+  /**
+   * Listens to the client's events: `tokenRenewed`, `tokenRenewalFailed`, `requestRetried`, `storeFault`,
+   * `storeRecovered`. Payloads carry integration keys, timings and error codes, never a token or a secret.
+   * A listener that throws does not disturb requests.
+   */
+  on<E extends keyof GrafxClientEvents>(event: E, listener: (payload: GrafxClientEvents[E]) => void): this {
+    this.#telemetry.on(event, listener);
+    return this;
+  }
+
+  off<E extends keyof GrafxClientEvents>(event: E, listener: (payload: GrafxClientEvents[E]) => void): this {
+    this.#telemetry.off(event, listener);
+    return this;
+  }
+
+  /** Per integration: token or not, seconds to expiry, last renewal and error, counters. Nothing secret. */
+  health(): GrafxHealth {
+    const integrations: Record<string, IntegrationHealth> = {};
+    let ok = !this.#tokens.closed;
+    let storeDown = false;
+    for (const [key, { clientId, environment }] of this.#integrations) {
+      const { record, failing, storeDown: down } = this.#tokens.status(key);
+      storeDown = down;
+      const stats = this.#telemetry.stats(key);
+      const canServe = !this.#tokens.closed && (record !== undefined || !failing);
+      ok &&= canServe;
+      integrations[key] = {
+        canServe,
+        hasToken: record !== undefined,
+        expiresInSeconds:
+          record === undefined ? null : Math.max(0, Math.floor((record.expiresAt - this.#clock()) / 1000)),
+        lastRenewalAt: stats.lastRenewalAt === undefined ? null : new Date(stats.lastRenewalAt).toISOString(),
+        lastErrorCode: stats.lastErrorCode ?? null,
+        renewals: stats.renewals,
+        failures: stats.failures,
+        retries: stats.retries,
+        clientId: `${clientId.slice(0, Math.min(4, Math.floor(clientId.length / 3)))}…`,
+        environment: environment ?? null,
+      };
+    }
+    return { ok, store: { configured: this.#storeConfigured, down: storeDown }, integrations };
+  }
+
+  /**
+   * Closes the client: aborts token requests in flight, starts no more renewals, forgets the tokens and drops the
+   * event listeners, so a process (or a test runner) can exit. Using the client afterwards fails with
+   * GRAFX_CLIENT_CLOSED.
+   */
+  async close(): Promise<void> {
+    await this.#tokens.close();
+    this.#telemetry.removeAllListeners();
   }
 
   #contextOf(key: string, record: TokenRecord): GrafxContext {

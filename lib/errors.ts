@@ -25,6 +25,8 @@ export const GRAFX_ERROR_CODES = {
   INTEGRATION_NOT_FOR_BROWSER: 'GRAFX_INTEGRATION_NOT_FOR_BROWSER',
   /** The token route's `authorize(req)` refused the request (403). */
   TOKEN_ROUTE_FORBIDDEN: 'GRAFX_TOKEN_ROUTE_FORBIDDEN',
+  /** The client was closed (`client.close()`): it hands out no token any more (503). */
+  CLIENT_CLOSED: 'GRAFX_CLIENT_CLOSED',
   /** The token route was called with a method other than GET (405, `Allow: GET`). */
   METHOD_NOT_ALLOWED: 'GRAFX_METHOD_NOT_ALLOWED',
 } as const;
@@ -97,6 +99,10 @@ export class GrafxAuthError extends Error {
 
 export function configError(message: string): GrafxAuthError {
   return new GrafxAuthError(GRAFX_ERROR_CODES.CONFIG_INVALID, `express-grafx-auth: ${message}`, { status: 500 });
+}
+
+export function clientClosedError(integration?: string): GrafxAuthError {
+  return new GrafxAuthError(GRAFX_ERROR_CODES.CLIENT_CLOSED, 'The GraFx client is closed', { status: 503, integration });
 }
 
 export function isGrafxAuthError(value: unknown): value is GrafxAuthError {

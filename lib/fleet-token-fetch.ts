@@ -1,7 +1,8 @@
 // lib/fleet-token-fetch.ts
 // FleetTokenFetch: gets a token through a shared TokenStore, so that one instance of the fleet asks the login server.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GRAFX_ERROR_CODES, GrafxAuthError, type GrafxErrorCode } from './errors.js';
+import { GRAFX_ERROR_CODES, GrafxAuthError, type GrafxErrorCode, clientClosedError } from './errors.js';
+import type { Telemetry } from './telemetry.js';
 import type { TokenRecord } from './token-cache.js';
 import type { StoredFailure, StoredToken, TokenStore } from './token-store.js';
 
@@ -30,18 +31,26 @@ export class FleetTokenFetch {
   readonly #lockTtlMs: number;
   readonly #commandLimitMs: number;
   readonly #logger: Logger;
+  readonly #telemetry: Telemetry;
+  readonly #closing: AbortSignal;
   #down = false;
   #skipUntil = 0;
 
   /**
    * @param timeoutMs the token request's time limit: the lock lives a little longer, and waiters wait that long.
+   * @param closing stops waiting when the client closes.
    */
-  constructor(store: TokenStore, clock: () => number, timeoutMs: number, logger: Logger) {
+  constructor(
+    store: TokenStore,
+    options: { clock: () => number; timeoutMs: number; logger: Logger; telemetry: Telemetry; closing: AbortSignal },
+  ) {
     this.#store = store;
-    this.#clock = clock;
-    this.#lockTtlMs = timeoutMs + 1_000;
-    this.#commandLimitMs = Math.min(timeoutMs, 5_000);
-    this.#logger = logger;
+    this.#clock = options.clock;
+    this.#lockTtlMs = options.timeoutMs + 1_000;
+    this.#commandLimitMs = Math.min(options.timeoutMs, 5_000);
+    this.#logger = options.logger;
+    this.#telemetry = options.telemetry;
+    this.#closing = options.closing;
   }
 
   /**
@@ -84,6 +93,7 @@ export class FleetTokenFetch {
       // Another instance is asking: wait for its answer, at most as long as its lock lives.
       if (performance.now() >= deadline) return grant();
       await sleep(POLL_MS, undefined, { ref: false });
+      if (this.#closing.aborted) throw clientClosedError(integration);
     }
   }
 
@@ -191,11 +201,19 @@ export class FleetTokenFetch {
     this.#logger.warn(
       `express-grafx-auth: the token store is unavailable (${reason}); using per-instance tokens until it is back`,
     );
+    this.#telemetry.storeFault(reason);
   }
 
   #markUp(): void {
-    this.#down = false;
     this.#skipUntil = 0;
+    if (!this.#down) return;
+    this.#down = false;
+    this.#telemetry.storeRecovered();
+  }
+
+  /** Whether the store is in an outage (for the health report). */
+  get down(): boolean {
+    return this.#down;
   }
 }
 

@@ -10,7 +10,15 @@ export type {
   IntegrationResolver,
 } from './middleware.js';
 export { GrafxClient, createGrafxClient, isGrafxClient } from './client.js';
-export type { GrafxContext, IntegrationInfo } from './client.js';
+export type { GrafxContext, GrafxHealth, IntegrationHealth, IntegrationInfo } from './client.js';
+export { grafxHealthHandler } from './health-handler.js';
+export type {
+  GrafxClientEvents,
+  RequestRetriedEvent,
+  StoreEvent,
+  TokenRenewalFailedEvent,
+  TokenRenewedEvent,
+} from './telemetry.js';
 export { GRAFX_ERROR_CODES, GrafxAuthError, isGrafxAuthError } from './errors.js';
 export type { GrafxErrorCode } from './errors.js';
 export {

@@ -1,10 +1,11 @@
 // lib/token-cache.ts
 // TokenCache: one access token per integration in an LRU, fetched once for all concurrent callers, renewed before expiry.
 import { LRUCache } from 'lru-cache';
-import { GrafxAuthError } from './errors.js';
+import { GrafxAuthError, clientClosedError } from './errors.js';
 import { type FetchPurpose, FleetTokenFetch } from './fleet-token-fetch.js';
 import type { ResolvedIntegration, ResolvedOptions } from './options.js';
 import { TokenEndpoint } from './token-endpoint.js';
+import type { Telemetry } from './telemetry.js';
 import { storeKey } from './token-store.js';
 
 /** A cached access token and the times that govern it (milliseconds since the epoch). */
@@ -47,14 +48,20 @@ export class TokenCache {
   readonly #cache: LRUCache<string, TokenRecord, FetchContext | undefined>;
   readonly #fleet: FleetTokenFetch | undefined;
   readonly #storeKeys = new Map<string, string>();
+  readonly #telemetry: Telemetry;
+  readonly #closing = new AbortController();
+  readonly #inFlight = new Set<Promise<unknown>>();
 
-  constructor(options: ResolvedOptions) {
+  constructor(options: ResolvedOptions, telemetry: Telemetry) {
     this.#integrations = options.integrations;
-    this.#endpoint = new TokenEndpoint(options.tokenURL, options.audience, options.timeoutMs);
+    this.#telemetry = telemetry;
+    const closing = this.#closing.signal;
+    this.#endpoint = new TokenEndpoint(options.tokenURL, options.audience, options.timeoutMs, closing);
     this.#clock = options.clock;
     this.#refreshWindowMs = options.refreshWindowMs;
     if (options.store !== undefined) {
-      this.#fleet = new FleetTokenFetch(options.store, options.clock, options.timeoutMs, options.logger);
+      const { clock, timeoutMs, logger } = options;
+      this.#fleet = new FleetTokenFetch(options.store, { clock, timeoutMs, logger, telemetry, closing });
       for (const { key, clientId } of options.integrations.values()) {
         this.#storeKeys.set(key, storeKey(options.tokenURL, options.audience, clientId));
       }
@@ -92,14 +99,35 @@ export class TokenCache {
    */
   renewAfterRejection(integration: string, failedToken: string): Promise<TokenRecord> {
     const record = this.peek(integration, failedToken);
-    return record === undefined
-      ? this.#load(integration, true, { rejected: failedToken })
-      : Promise.resolve(record);
+    return record === undefined ? this.#load(integration, true, { rejected: failedToken }) : Promise.resolve(record);
   }
 
   /** Forgets every cached token. */
   clear(): void {
     this.#cache.clear();
+  }
+
+  /** What the health report shows of an integration: its usable token (if any) and whether it is backing off. */
+  status(integration: string): { record: TokenRecord | undefined; failing: boolean; storeDown: boolean } {
+    const record = this.#cache.peek(integration);
+    const now = this.#clock();
+    const failure = this.#failures.get(integration);
+    return {
+      record: record !== undefined && now < record.usableUntil ? record : undefined,
+      failing: failure !== undefined && now < failure.retryAt,
+      storeDown: this.#fleet?.down ?? false,
+    };
+  }
+
+  /** Stops for good: aborts token requests in flight, starts no renewal, forgets every token. */
+  async close(): Promise<void> {
+    this.#closing.abort();
+    await Promise.allSettled([...this.#inFlight]);
+    this.#cache.clear();
+  }
+
+  get closed(): boolean {
+    return this.#closing.signal.aborted;
   }
 
   async #load(integration: string, forceRefresh: boolean, context?: FetchContext): Promise<TokenRecord> {
@@ -109,6 +137,7 @@ export class TokenCache {
   }
 
   #renewInBackground(integration: string, now: number): void {
+    if (this.#closing.signal.aborted) return;
     const failure = this.#failures.get(integration);
     if (failure !== undefined && now < failure.retryAt) return;
     // allowStale: callers meanwhile get the still-valid token; a failed renewal keeps it (and is retried after a backoff).
@@ -125,27 +154,51 @@ export class TokenCache {
   ): Promise<TokenRecord> {
     const integration = this.#integrations.get(key);
     if (integration === undefined) throw new Error(`express-grafx-auth: unknown integration "${key}"`);
+    if (this.#closing.signal.aborted) throw clientClosedError(key);
     const failure = this.#failures.get(key);
     if (failure?.lastError !== undefined && this.#clock() < failure.retryAt) {
       const retryAfter =
         failure.lastError.retryAfter === undefined ? undefined : Math.ceil((failure.retryAt - this.#clock()) / 1000);
       throw failure.lastError.copy(retryAfter);
     }
+    const started = performance.now();
+    const purpose: FetchPurpose =
+      stale !== undefined && stale.token !== context?.rejected && this.#clock() < stale.usableUntil
+        ? 'renewal'
+        : 'cold';
+    const renewal = purpose === 'renewal';
+    let asked = false;
+    const grant = (): Promise<TokenRecord> => {
+      asked = true;
+      return this.#grant(integration);
+    };
+    const fleetKey = this.#storeKeys.get(key);
+    const pending =
+      this.#fleet === undefined || fleetKey === undefined
+        ? grant()
+        : this.#fleet.fetch(fleetKey, key, purpose, grant, context?.rejected);
+    this.#inFlight.add(pending);
     try {
-      const grant = (): Promise<TokenRecord> => this.#grant(integration);
-      const purpose: FetchPurpose =
-        stale !== undefined && stale.token !== context?.rejected && this.#clock() < stale.usableUntil ? 'renewal' : 'cold';
-      const fleetKey = this.#storeKeys.get(key);
-      const record =
-        this.#fleet === undefined || fleetKey === undefined
-          ? await grant()
-          : await this.#fleet.fetch(fleetKey, key, purpose, grant, context?.rejected);
+      const record = await pending;
       this.#failures.delete(key);
       // The cache entry lives exactly as long as the token may be handed out.
       entry.ttl = Math.max(1, record.usableUntil - this.#clock());
+      const durationMs = Math.round(performance.now() - started);
+      const source = asked ? 'login-server' : 'store';
+      this.#telemetry.tokenRenewed(
+        { integration: key, durationMs, expiresAt: record.expiresAtDate, source, renewal },
+        this.#clock(),
+      );
       return record;
     } catch (error) {
+      if (error instanceof GrafxAuthError) {
+        const { code, status } = error;
+        const durationMs = Math.round(performance.now() - started);
+        this.#telemetry.tokenRenewalFailed({ integration: key, durationMs, code, status, renewal });
+      }
       throw this.#recordFailure(key, error);
+    } finally {
+      this.#inFlight.delete(pending);
     }
   }
 
@@ -156,7 +209,7 @@ export class TokenCache {
   }
 
   #recordFailure(key: string, error: unknown): GrafxAuthError | unknown {
-    if (!(error instanceof GrafxAuthError)) return error;
+    if (!(error instanceof GrafxAuthError) || error.code === 'GRAFX_CLIENT_CLOSED') return error;
     const state = this.#failures.get(key) ?? { failures: 0, retryAt: 0, lastError: undefined };
     state.failures += 1;
     const backoff =

@@ -1,7 +1,7 @@
 // lib/token-endpoint.ts
 // requestToken(): one OAuth2 client-credentials request to the login server, every failure mapped to a GrafxAuthError.
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { GRAFX_ERROR_CODES, GrafxAuthError, type GrafxErrorCode } from './errors.js';
+import { GRAFX_ERROR_CODES, GrafxAuthError, type GrafxErrorCode, clientClosedError } from './errors.js';
 
 /** What the login server granted. */
 export interface GrantedToken {
@@ -27,10 +27,14 @@ const MAX_RETRY_AFTER_SECONDS = 600;
 export class TokenEndpoint {
   private readonly http: AxiosInstance;
 
+  /**
+   * @param closing aborts every request in flight when the client closes.
+   */
   constructor(
     private readonly tokenURL: string,
     private readonly audience: string,
     private readonly timeoutMs: number,
+    private readonly closing: AbortSignal,
   ) {
     this.http = axios.create({
       timeout: timeoutMs,
@@ -50,10 +54,13 @@ export class TokenEndpoint {
       client_id: clientId,
       client_secret: clientSecret,
     }).toString();
+    if (this.closing.aborted) throw clientClosedError(integration);
     let response: AxiosResponse<unknown>;
     try {
-      response = await this.http.post(this.tokenURL, form, { signal: AbortSignal.timeout(this.timeoutMs) });
+      const signal = AbortSignal.any([this.closing, AbortSignal.timeout(this.timeoutMs)]);
+      response = await this.http.post(this.tokenURL, form, { signal });
     } catch (error) {
+      if (this.closing.aborted) throw clientClosedError(integration);
       throw this.networkError(integration, error);
     }
     return parseTokenResponse(integration, response, clientSecret);
