@@ -243,3 +243,17 @@ describe('a shared client', () => {
     expect(() => client.api('nope')).toThrow(GrafxAuthError);
   });
 });
+
+describe('secrets in memory', () => {
+  it('never shows the client secret or a token when the client or the middleware is inspected', async () => {
+    const middleware = grafxAuth({ ...acme(), tokenURL: standIn.tokenURL, apiBaseURL: standIn.apiBaseURL });
+    const token = await middleware.client.getToken();
+    const { inspect } = await import('node:util');
+    for (const value of [middleware, middleware.client, middleware.client.api()]) {
+      const text = inspect(value, { depth: 12, showHidden: true });
+      expect(text).not.toContain('acme-secret');
+      expect(text).not.toContain(token);
+    }
+    expect(JSON.stringify(middleware.client)).not.toContain('acme-secret');
+  });
+});
