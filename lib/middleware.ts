@@ -109,6 +109,7 @@ export function grafxAuth(
   return Object.assign(middleware, { client });
 }
 
-function looksLikeRequest(value: unknown): boolean {
+/** Whether a factory was handed a request (`app.use(grafxAuth)` without the call). */
+export function looksLikeRequest(value: unknown): boolean {
   return typeof value === 'object' && value !== null && 'method' in value && 'headers' in value && 'socket' in value;
 }

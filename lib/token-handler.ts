@@ -3,7 +3,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { type GrafxClient, createGrafxClient, isGrafxClient } from './client.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError, configError } from './errors.js';
-import type { IntegrationResolver } from './middleware.js';
+import { type IntegrationResolver, looksLikeRequest } from './middleware.js';
 import type { GrafxClientOptions } from './options.js';
 
 /** Decides whether a request may get a token (a session check). Anything but `true` refuses; a throw goes to `next`. */
@@ -171,8 +171,4 @@ function checkAdapterOptions(options: unknown): Record<string, unknown> {
     }
   }
   return options as Record<string, unknown>;
-}
-
-function looksLikeRequest(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && 'method' in value && 'headers' in value && 'socket' in value;
 }
