@@ -50,7 +50,14 @@ export interface GrafxAuthErrorOptions {
  * A failure of express-grafx-auth itself. It never carries the client secret, an access token or
  * the raw HTTP exchange of the token request, so logging it (or `JSON.stringify` of it) is safe.
  */
+const ERROR_BRAND = Symbol.for('express-grafx-auth.error');
+
 export class GrafxAuthError extends Error {
+  /** `instanceof` also recognises an error from the other module format's copy of this package (CJS and ESM). */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[ERROR_BRAND] === true;
+  }
+
   override readonly name = 'GrafxAuthError';
   readonly code: GrafxErrorCode;
   /** HTTP status for the response (`next(err)` handlers and Express's default handler read it). */
@@ -70,6 +77,7 @@ export class GrafxAuthError extends Error {
     this.statusCode = options.status;
     this.integration = options.integration;
     this.retryAfter = options.retryAfter;
+    Object.defineProperty(this, ERROR_BRAND, { value: true });
     this.headers = { ...options.headers };
     if (options.retryAfter !== undefined) this.headers['retry-after'] = String(options.retryAfter);
   }
@@ -105,6 +113,7 @@ export function clientClosedError(integration?: string): GrafxAuthError {
   return new GrafxAuthError(GRAFX_ERROR_CODES.CLIENT_CLOSED, 'The GraFx client is closed', { status: 503, integration });
 }
 
+/** Whether `value` is a GrafxAuthError (also one from the other module format's copy of this package). */
 export function isGrafxAuthError(value: unknown): value is GrafxAuthError {
   return value instanceof GrafxAuthError;
 }
