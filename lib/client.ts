@@ -33,7 +33,7 @@ export interface IntegrationInfo {
 
 /** The health of one integration: nothing secret (no token, no secret, the client ID shortened). */
 export interface IntegrationHealth {
-  /** It has a usable token, or has not failed: a request now would get a token. */
+  /** It has a usable token, or its last token request did not fail. */
   canServe: boolean;
   hasToken: boolean;
   /** Seconds until the cached token expires; null without one. */

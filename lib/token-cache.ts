@@ -107,14 +107,13 @@ export class TokenCache {
     this.#cache.clear();
   }
 
-  /** What the health report shows of an integration: its usable token (if any) and whether it is backing off. */
+  /** What the health report shows of an integration: its usable token (if any) and whether its last fetch failed. */
   status(integration: string): { record: TokenRecord | undefined; failing: boolean; storeDown: boolean } {
     const record = this.#cache.peek(integration);
     const now = this.#clock();
-    const failure = this.#failures.get(integration);
     return {
       record: record !== undefined && now < record.usableUntil ? record : undefined,
-      failing: failure !== undefined && now < failure.retryAt,
+      failing: this.#failures.has(integration),
       storeDown: this.#fleet?.down ?? false,
     };
   }
