@@ -120,13 +120,17 @@ describe('on a 401 from the API', () => {
   });
 
   it('tells replayable bodies from the others', () => {
-    expect([undefined, null, 'x', Buffer.from('x'), new Uint8Array(2), new URLSearchParams(), { a: 1 }].map(isReplayable)).toEqual(
-      Array(7).fill(true),
-    );
+    expect(
+      [undefined, null, 'x', Buffer.from('x'), new Uint8Array(2), new URLSearchParams(), { a: 1 }].map(isReplayable),
+    ).toEqual(Array(7).fill(true));
     expect(isReplayable(Readable.from(['x']))).toBe(false);
-    expect(isReplayable(new (class Custom {
-      field = 1;
-    })())).toBe(false);
+    expect(
+      isReplayable(
+        new (class Custom {
+          field = 1;
+        })(),
+      ),
+    ).toBe(false);
   });
 });
 

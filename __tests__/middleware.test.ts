@@ -193,7 +193,10 @@ describe('several integrations', () => {
       const results = await Promise.all(
         Array.from({ length: 60 }, (_, i) => {
           const tenant = tenants[i % 3]!;
-          return request(served.url).get('/templates').set('x-tenant', tenant).then((res) => [tenant, res] as const);
+          return request(served.url)
+            .get('/templates')
+            .set('x-tenant', tenant)
+            .then((res) => [tenant, res] as const);
         }),
       );
       for (const [tenant, res] of results) {

@@ -28,7 +28,13 @@ beforeEach(async () => {
 
 function record(client: ReturnType<typeof createGrafxClient>) {
   const seen: Array<[keyof GrafxClientEvents, unknown]> = [];
-  for (const name of ['tokenRenewed', 'tokenRenewalFailed', 'requestRetried', 'storeFault', 'storeRecovered'] as const) {
+  for (const name of [
+    'tokenRenewed',
+    'tokenRenewalFailed',
+    'requestRetried',
+    'storeFault',
+    'storeRecovered',
+  ] as const) {
     client.on(name, (payload) => seen.push([name, payload]));
   }
   return seen;
@@ -61,7 +67,13 @@ describe('events', () => {
     await expect(client.getToken()).rejects.toBeInstanceOf(GrafxAuthError);
     expect(seen.at(-1)).toEqual([
       'tokenRenewalFailed',
-      { integration: 'default', durationMs: expect.any(Number), code: 'GRAFX_TOKEN_SERVER_ERROR', status: 502, renewal: false },
+      {
+        integration: 'default',
+        durationMs: expect.any(Number),
+        code: 'GRAFX_TOKEN_SERVER_ERROR',
+        status: 502,
+        renewal: false,
+      },
     ]);
     const text = JSON.stringify(seen);
     expect(text).not.toContain(token);
@@ -169,11 +181,10 @@ describe('close()', () => {
 
 describe('DEBUG=express-grafx-auth* logging, and a clean exit after close()', () => {
   it('logs token fetches and retries with timings, never a token or the secret, and the process exits', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(__dirname, 'fixtures', 'debug-logging.ts')],
-      { cwd: resolve(__dirname, '..'), env: { ...process.env, DEBUG: 'express-grafx-auth*', DEBUG_COLORS: '0' } },
-    );
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'fixtures', 'debug-logging.ts')], {
+      cwd: resolve(__dirname, '..'),
+      env: { ...process.env, DEBUG: 'express-grafx-auth*', DEBUG_COLORS: '0' },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -181,7 +192,10 @@ describe('DEBUG=express-grafx-auth* logging, and a clean exit after close()', ()
     // It must exit by itself: nothing left running after close(). (A hang fails the test at jest's timeout.)
     const code = await new Promise<number | null>((done) => child.once('exit', done));
     expect(code).toBe(0);
-    const [first, second] = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const [first, second] = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     const { tokens, secret } = first as { tokens: string[]; secret: string };
     expect(second).toEqual({ afterClose: 'GRAFX_CLIENT_CLOSED' });
     expect(stderr).toMatch(/express-grafx-auth:token default: token obtained in \d+ ms from the login server/);

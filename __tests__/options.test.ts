@@ -32,9 +32,9 @@ describe('parseOptions defaults', () => {
   });
 
   it('takes apiBaseURL as a string, as a function of the environment, and per integration (which wins)', () => {
-    expect(parseOptions({ ...one, apiBaseURL: 'http://127.0.0.1:9/api/' }).integrations.get('default')?.apiBaseURL).toBe(
-      'http://127.0.0.1:9/api',
-    );
+    expect(
+      parseOptions({ ...one, apiBaseURL: 'http://127.0.0.1:9/api/' }).integrations.get('default')?.apiBaseURL,
+    ).toBe('http://127.0.0.1:9/api');
     const resolved = parseOptions({
       apiBaseURL: (env: string) => `https://${env}.chili-publish-sandbox.online/grafx/api/v1/environment/${env}`,
       integrations: {
@@ -61,7 +61,11 @@ describe('bad configuration throws at grafxAuth(...) time, naming the option', (
     ['empty clientId', { ...one, clientId: '' }, /`clientId` is required/],
     ['missing clientSecret', { clientId: 'id', environment: 'e' }, /`clientSecret` is required/],
     ['clientSecret not a string', { ...one, clientSecret: 42 }, /`clientSecret` is required/],
-    ['neither environment nor apiBaseURL', { clientId: 'id', clientSecret: SECRET }, /`environment` is required.*apiBaseURL/],
+    [
+      'neither environment nor apiBaseURL',
+      { clientId: 'id', clientSecret: SECRET },
+      /`environment` is required.*apiBaseURL/,
+    ],
     ['environment not a technical name', { ...one, environment: 'a/b?c' }, /`environment` must be/],
     ['tokenURL not a URL', { ...one, tokenURL: 'not a url' }, /`tokenURL` must be an absolute http\(s\) URL/],
     ['tokenURL not http', { ...one, tokenURL: 'ftp://x/y' }, /`tokenURL` must be an absolute http\(s\) URL/],
@@ -77,15 +81,31 @@ describe('bad configuration throws at grafxAuth(...) time, naming the option', (
     ['a typo in cache', { ...one, cache: { maxx: 5 } }, /`cache.maxx`. Did you mean `cache.max`\?/],
     ['both styles at once', { ...one, integrations: { a: one } }, /either `clientId`.*or `integrations`/],
     ['an empty integrations map', { integrations: {} }, /`integrations` is empty/],
-    ['an integration without secret', { integrations: { a: { clientId: 'x', environment: 'e' } } }, /`integrations.a.clientSecret` is required/],
-    ['an integration without environment', { integrations: { a: { clientId: 'x', clientSecret: 's' } } }, /`integrations.a.environment` is required/],
-    ['a typo in an integration', { integrations: { a: { ...one, enviroment: 'x' } } }, /`integrations.a.enviroment`. Did you mean `integrations.a.environment`\?/],
+    [
+      'an integration without secret',
+      { integrations: { a: { clientId: 'x', environment: 'e' } } },
+      /`integrations.a.clientSecret` is required/,
+    ],
+    [
+      'an integration without environment',
+      { integrations: { a: { clientId: 'x', clientSecret: 's' } } },
+      /`integrations.a.environment` is required/,
+    ],
+    [
+      'a typo in an integration',
+      { integrations: { a: { ...one, enviroment: 'x' } } },
+      /`integrations.a.enviroment`. Did you mean `integrations.a.environment`\?/,
+    ],
     [
       'several integrations without resolveIntegration',
       { integrations: { a: one, b: one } },
       /several integrations are configured \(a, b\): give `resolveIntegration`/,
     ],
-    ['resolveIntegration not a function', { ...one, resolveIntegration: 'x-tenant' }, /`resolveIntegration` must be a function/],
+    [
+      'resolveIntegration not a function',
+      { ...one, resolveIntegration: 'x-tenant' },
+      /`resolveIntegration` must be a function/,
+    ],
     ['no options at all', undefined, /options must be an object/],
     ['options not an object', 'id:secret', /options must be an object/],
   ])('%s', (_name, options, message) => {

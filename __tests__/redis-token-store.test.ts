@@ -88,7 +88,9 @@ describeWithRedis('RedisTokenStore', () => {
     expect(Object.keys(JSON.parse(value!)).sort()).toEqual(['fp', 'v', 'x']);
 
     // Another instance with the same key reads it (no token request); one with another key cannot and asks anew.
-    const sameKey = createGrafxClient(options(new RedisTokenStore({ client: connect(), encryptionKey: ENCRYPTION_KEY })));
+    const sameKey = createGrafxClient(
+      options(new RedisTokenStore({ client: connect(), encryptionKey: ENCRYPTION_KEY })),
+    );
     expect(await sameKey.getToken()).toBe(token);
     expect(standIn.counts.tokenRequests).toBe(1);
     const otherKey = createGrafxClient(
@@ -250,7 +252,10 @@ describeWithRedis('RedisTokenStore', () => {
   it.each([
     [{}, /`client` of RedisTokenStore must be an ioredis client/],
     [{ client: {} }, /`client` of RedisTokenStore/],
-    [{ client: new Redis({ lazyConnect: true }), encryptionKey: 'short' }, /`encryptionKey` of RedisTokenStore must be 32 bytes/],
+    [
+      { client: new Redis({ lazyConnect: true }), encryptionKey: 'short' },
+      /`encryptionKey` of RedisTokenStore must be 32 bytes/,
+    ],
     [{ client: new Redis({ lazyConnect: true }), commandTimeoutMs: 0 }, /`commandTimeoutMs`/],
     [{ client: new Redis({ lazyConnect: true }), keyprefix: 'x' }, /unsupported option, `keyprefix`/],
   ])('rejects bad options %#', (bad, message) => {

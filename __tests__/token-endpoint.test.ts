@@ -66,7 +66,12 @@ describe.each(faults)('when the login server fails with "%s"', (fault, code, sta
       expect(error).toBeInstanceOf(GrafxAuthError);
       expect(error.code).toBe(code);
       expect(error.status).toBe(status);
-      for (const text of [error.message, inspect(error, { depth: 8 }), JSON.stringify(error), JSON.stringify(res.body)]) {
+      for (const text of [
+        error.message,
+        inspect(error, { depth: 8 }),
+        JSON.stringify(error),
+        JSON.stringify(res.body),
+      ]) {
         expect(text).not.toContain(SECRET);
         expect(text).not.toContain('client_secret');
       }
@@ -90,23 +95,26 @@ describe.each(faults)('when the login server fails with "%s"', (fault, code, sta
 });
 
 describe('a failing login server is not stampeded', () => {
-  it.each<TokenFault>(['server-error', 'hang'])('50 requests at once during "%s" cause one token request', async (fault) => {
-    const seen: unknown[] = [];
-    const served = await serve(appWithErrors(seen));
-    try {
-      standIn.tokenFault(fault);
-      const responses = await Promise.all(Array.from({ length: 50 }, () => request(served.url).get('/templates')));
-      expect(new Set(responses.map((r) => r.status)).size).toBe(1);
-      expect(responses[0]!.status).toBeGreaterThanOrEqual(500);
-      expect(standIn.counts.tokenRequests).toBeLessThanOrEqual(fault === 'hang' ? 1 : 3);
-      // and requests right after the failure are answered from the backoff, without asking again
-      const again = await Promise.all(Array.from({ length: 20 }, () => request(served.url).get('/templates')));
-      expect(again.every((r) => r.status >= 500)).toBe(true);
-      expect(standIn.counts.tokenRequests).toBeLessThanOrEqual(fault === 'hang' ? 2 : 3);
-    } finally {
-      await served.close();
-    }
-  });
+  it.each<TokenFault>(['server-error', 'hang'])(
+    '50 requests at once during "%s" cause one token request',
+    async (fault) => {
+      const seen: unknown[] = [];
+      const served = await serve(appWithErrors(seen));
+      try {
+        standIn.tokenFault(fault);
+        const responses = await Promise.all(Array.from({ length: 50 }, () => request(served.url).get('/templates')));
+        expect(new Set(responses.map((r) => r.status)).size).toBe(1);
+        expect(responses[0]!.status).toBeGreaterThanOrEqual(500);
+        expect(standIn.counts.tokenRequests).toBeLessThanOrEqual(fault === 'hang' ? 1 : 3);
+        // and requests right after the failure are answered from the backoff, without asking again
+        const again = await Promise.all(Array.from({ length: 20 }, () => request(served.url).get('/templates')));
+        expect(again.every((r) => r.status >= 500)).toBe(true);
+        expect(standIn.counts.tokenRequests).toBeLessThanOrEqual(fault === 'hang' ? 2 : 3);
+      } finally {
+        await served.close();
+      }
+    },
+  );
 
   it('honours Retry-After: no token request before it has passed', async () => {
     const client = createGrafxClient(standIn.options('cp-test'));
@@ -129,7 +137,10 @@ describe('an unreachable login server', () => {
         probe.close(() => resolve(free));
       });
     });
-    const client = createGrafxClient({ ...standIn.options('cp-test'), tokenURL: `http://127.0.0.1:${port}/oauth/token` });
+    const client = createGrafxClient({
+      ...standIn.options('cp-test'),
+      tokenURL: `http://127.0.0.1:${port}/oauth/token`,
+    });
     await expect(client.getToken()).rejects.toMatchObject({ code: 'GRAFX_TOKEN_UNREACHABLE', status: 502 });
   });
 });

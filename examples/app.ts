@@ -88,7 +88,9 @@ const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
   if (err instanceof GrafxAuthError) {
     res.set(err.headers).status(err.status).json({ error: err.code, message: err.message });
   } else if (axios.isAxiosError(err) && err.response) {
-    res.status(502).json({ error: 'GRAFX_API_ERROR', upstreamStatus: err.response.status, upstream: err.response.data });
+    res
+      .status(502)
+      .json({ error: 'GRAFX_API_ERROR', upstreamStatus: err.response.status, upstream: err.response.data });
   } else {
     console.error(err instanceof Error ? err.message : err);
     res.status(500).json({ error: 'INTERNAL' });

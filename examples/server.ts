@@ -43,7 +43,8 @@ async function exampleClient(): Promise<{ client: GrafxClient; standIn?: GrafxSt
     tokenURL: standIn.tokenURL,
     apiBaseURL: (env) => standIn.apiBaseURL(env),
   });
-  const using = 'No GRAFX_CLIENT_ID/GRAFX_CLIENT_SECRET/GRAFX_ENVIRONMENT set: using the local GraFx stand-in (offline).';
+  const using =
+    'No GRAFX_CLIENT_ID/GRAFX_CLIENT_SECRET/GRAFX_ENVIRONMENT set: using the local GraFx stand-in (offline).';
   return { client, standIn, using };
 }
 

@@ -110,7 +110,10 @@ export function configError(message: string): GrafxAuthError {
 }
 
 export function clientClosedError(integration?: string): GrafxAuthError {
-  return new GrafxAuthError(GRAFX_ERROR_CODES.CLIENT_CLOSED, 'The GraFx client is closed', { status: 503, integration });
+  return new GrafxAuthError(GRAFX_ERROR_CODES.CLIENT_CLOSED, 'The GraFx client is closed', {
+    status: 503,
+    integration,
+  });
 }
 
 /** Whether `value` is a GrafxAuthError (also one from the other module format's copy of this package). */

@@ -113,8 +113,10 @@ export class FleetTokenFetch {
       try {
         record = await grant();
       } catch (error) {
-        if (error instanceof GrafxAuthError) {
-          const ttl = error.retryAfter === undefined ? FAILURE_TTL_MS : Math.max(FAILURE_TTL_MS, error.retryAfter * 1000);
+        // A closing client's abort is not the login server's failure: the fleet must not fail with it.
+        if (error instanceof GrafxAuthError && error.code !== GRAFX_ERROR_CODES.CLIENT_CLOSED) {
+          const ttl =
+            error.retryAfter === undefined ? FAILURE_TTL_MS : Math.max(FAILURE_TTL_MS, error.retryAfter * 1000);
           await this.#attempt((store) => store.setFailure(key, storedFailure(error), ttl));
         }
         throw error;

@@ -22,6 +22,9 @@ export function grafxHealthHandler(source: GrafxClient | { readonly client: Graf
   }
   return function grafxHealth(_req: Request, res: Response): void {
     const health = client.health();
-    res.status(health.ok ? 200 : 503).set('Cache-Control', 'no-store').json(health);
+    res
+      .status(health.ok ? 200 : 503)
+      .set('Cache-Control', 'no-store')
+      .json(health);
   };
 }

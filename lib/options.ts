@@ -221,7 +221,10 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
         throw configError(`\`integrations.${key}\` must be an object of { clientId, clientSecret, environment }`);
       }
       checkKnownKeys(value as Record<string, unknown>, Object.keys(INTEGRATION_KEYS), `integrations.${key}.`);
-      integrations.set(key, resolveIntegration(key, value as Record<string, unknown>, `integrations.${key}.`, apiBaseURL));
+      integrations.set(
+        key,
+        resolveIntegration(key, value as Record<string, unknown>, `integrations.${key}.`, apiBaseURL),
+      );
     }
   } else {
     integrations.set(DEFAULT_INTEGRATION, resolveIntegration(DEFAULT_INTEGRATION, opts, '', apiBaseURL));
@@ -241,10 +244,20 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
   };
 }
 
-const STORE_METHODS = ['get', 'set', 'deleteIfToken', 'acquireLock', 'releaseLock', 'setFailure', 'getFailure'] as const;
+const STORE_METHODS = [
+  'get',
+  'set',
+  'deleteIfToken',
+  'acquireLock',
+  'releaseLock',
+  'setFailure',
+  'getFailure',
+] as const;
 
 function checkStore(store: unknown): TokenStore {
-  const missing = STORE_METHODS.filter((name) => typeof (store as Record<string, unknown> | null)?.[name] !== 'function');
+  const missing = STORE_METHODS.filter(
+    (name) => typeof (store as Record<string, unknown> | null)?.[name] !== 'function',
+  );
   if (typeof store !== 'object' || store === null || missing.length > 0) {
     throw configError(
       `\`store\` must implement the TokenStore interface (missing: ${missing.join(', ') || 'everything'}), e.g. new RedisTokenStore({ client })`,

@@ -102,13 +102,24 @@ export class Telemetry {
     const stats = this.stats(event.integration);
     stats.failures += 1;
     stats.lastErrorCode = event.code;
-    log.token('%s: getting a token failed in %d ms: %s (%d)', event.integration, event.durationMs, event.code, event.status);
+    log.token(
+      '%s: getting a token failed in %d ms: %s (%d)',
+      event.integration,
+      event.durationMs,
+      event.code,
+      event.status,
+    );
     this.#emit('tokenRenewalFailed', event);
   }
 
   requestRetried(event: RequestRetriedEvent): void {
     this.stats(event.integration).retries += 1;
-    log.api('%s: %s %s answered 401; renewing the token and repeating it once', event.integration, event.method, event.path);
+    log.api(
+      '%s: %s %s answered 401; renewing the token and repeating it once',
+      event.integration,
+      event.method,
+      event.path,
+    );
     this.#emit('requestRetried', event);
   }
 

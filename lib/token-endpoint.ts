@@ -112,21 +112,37 @@ function parseTokenResponse(integration: string, response: AxiosResponse<unknown
     );
   }
   if (status >= 500) {
-    throw fail(GRAFX_ERROR_CODES.TOKEN_SERVER_ERROR, `The GraFx login server failed (HTTP ${status}${oauthError})`, 502);
+    throw fail(
+      GRAFX_ERROR_CODES.TOKEN_SERVER_ERROR,
+      `The GraFx login server failed (HTTP ${status}${oauthError})`,
+      502,
+    );
   }
   if (status !== 200) {
     throw fail(GRAFX_ERROR_CODES.TOKEN_INVALID_RESPONSE, `The GraFx login server answered HTTP ${status}`, 502);
   }
   if (typeof body !== 'object' || body === null) {
-    throw fail(GRAFX_ERROR_CODES.TOKEN_INVALID_RESPONSE, 'The GraFx login server answered with something other than JSON', 502);
+    throw fail(
+      GRAFX_ERROR_CODES.TOKEN_INVALID_RESPONSE,
+      'The GraFx login server answered with something other than JSON',
+      502,
+    );
   }
   const { access_token: accessToken, expires_in: expiresIn, scope } = body as Record<string, unknown>;
   if (typeof accessToken !== 'string' || accessToken === '') {
-    throw fail(GRAFX_ERROR_CODES.TOKEN_INVALID_RESPONSE, 'The GraFx login server answered without an access_token', 502);
+    throw fail(
+      GRAFX_ERROR_CODES.TOKEN_INVALID_RESPONSE,
+      'The GraFx login server answered without an access_token',
+      502,
+    );
   }
   const seconds = typeof expiresIn === 'string' ? Number(expiresIn) : expiresIn;
   if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
-    throw fail(GRAFX_ERROR_CODES.TOKEN_INVALID_RESPONSE, 'The GraFx login server answered without a valid expires_in', 502);
+    throw fail(
+      GRAFX_ERROR_CODES.TOKEN_INVALID_RESPONSE,
+      'The GraFx login server answered without a valid expires_in',
+      502,
+    );
   }
   return { accessToken, lifetimeMs: Math.round(seconds * 1000), scope: typeof scope === 'string' ? scope : undefined };
 }

@@ -56,5 +56,7 @@ export interface TokenStore {
 
 /** The store key of an integration: staging and production sharing one store never collide; no credential shows. */
 export function storeKey(tokenURL: string, audience: string, clientId: string): string {
-  return createHash('sha256').update(JSON.stringify([tokenURL, audience, clientId])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([tokenURL, audience, clientId]))
+    .digest('hex');
 }
