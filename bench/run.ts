@@ -1,0 +1,513 @@
+// bench/run.ts
+// `npm run bench`: express-grafx-auth against the static-token floor, on loopback with the platform stand-in; one table + bench/results.json.
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { AppCommands } from './app-process.js';
+import type { AppVariant } from './apps.js';
+import { type BenchConfig, benchConfig } from './config.js';
+import { Child } from './ipc.js';
+import { type LatencySummary, type LoadResult, burst, load, median, pooled } from './load.js';
+import type { MemoryCommands, MemoryResult } from './memory-process.js';
+import { type PackageShare, packageShare } from './profile-share.js';
+import { type StandInEndpoints, tenantKey } from './shared.js';
+import type { StandInCommands } from './stand-in-process.js';
+import { type Row, type Target, markdownTable, targetRows } from './report.js';
+
+const config = benchConfig(join(__dirname, 'results.json'));
+const PROFILE_DIR = join(__dirname, 'profiles');
+const tenantPaths = Array.from({ length: config.tokens.integrations }, (_, i) => `/t/${tenantKey(i)}/templates`);
+
+/** An app under test, running in its own process. */
+interface App {
+  name: string;
+  child: Child<AppCommands>;
+  origin: string;
+  paths: readonly string[];
+}
+
+/** One load run of one app, with the app process's CPU use during it (1 = one core busy) and per 2xx answer. */
+interface Round extends LoadResult {
+  appCpu: number;
+  cpuMicrosPerRequest: number;
+  /** CPU use of this process (autocannon) during the run: near 1, the load generator would be the bottleneck. */
+  loadGeneratorCpu: number;
+}
+
+const children: Array<{ stop(): Promise<void> }> = [];
+
+const t0 = performance.now();
+
+/** Progress, on stderr (the table goes to stdout), with the time since the start. */
+function log(message: string): void {
+  process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)} s] ${message}\n`);
+}
+
+async function startApps(
+  specs: ReadonlyArray<{ name: string; variant: AppVariant; endpoints: StandInEndpoints; paths: readonly string[] }>,
+): Promise<App[]> {
+  const nodeOptions = config.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  return Promise.all(
+    specs.map(async ({ name, variant, endpoints, paths }) => {
+      const child = new Child<AppCommands>(name, join(__dirname, 'app-process.ts'), nodeOptions);
+      children.push(child);
+      const { port } = await child.call('start', { variant, endpoints, integrations: config.tokens.integrations });
+      return { name, child, origin: `http://127.0.0.1:${port}`, paths };
+    }),
+  );
+}
+
+async function stopApps(apps: readonly App[]): Promise<void> {
+  await Promise.all(apps.map((app) => app.child.stop()));
+}
+
+async function run(app: App, seconds: number): Promise<Round> {
+  const before = await app.child.call('stats', undefined);
+  const ownBefore = process.cpuUsage();
+  const result = await load({
+    origin: app.origin,
+    paths: app.paths,
+    connections: config.connections,
+    durationSeconds: seconds,
+  });
+  const own = process.cpuUsage(ownBefore);
+  const after = await app.child.call('stats', undefined);
+  const cpuMicros = after.cpuMicros - before.cpuMicros;
+  return {
+    ...result,
+    appCpu: cpuMicros / (result.durationSeconds * 1e6),
+    cpuMicrosPerRequest: result.ok === 0 ? NaN : cpuMicros / result.ok,
+    loadGeneratorCpu: (own.user + own.system) / (result.durationSeconds * 1e6),
+  };
+}
+
+/**
+ * Warms every app up, then runs `rounds` rounds; each round runs every app once, in order and reversed in turn
+ * (A B C, C B A, A B C, ...): of any two apps each runs first as often as the other, so a drift of the machine's speed
+ * during the bench favours neither. `beforeRun` prepares an app before each of its runs.
+ */
+async function interleaved(
+  apps: readonly App[],
+  { rounds, roundSeconds, warmupSeconds }: { rounds: number; roundSeconds: number; warmupSeconds: number },
+  beforeRun: (app: App) => Promise<void> = async () => undefined,
+): Promise<Map<string, Round[]>> {
+  for (const app of apps) {
+    await beforeRun(app);
+    await run(app, warmupSeconds);
+  }
+  const results = new Map<string, Round[]>(apps.map((app) => [app.name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (let i = 0; i < apps.length; i++) {
+      const app = apps[round % 2 === 0 ? i : apps.length - 1 - i] as App;
+      await beforeRun(app);
+      const result = await run(app, roundSeconds);
+      results.get(app.name)?.push(result);
+      log(
+        `  round ${round + 1}/${rounds} ${app.name.padEnd(16)} ${result.rps.toFixed(0).padStart(6)} req/s` +
+          `  p50 ${result.latency.p50.toFixed(2)} ms  p99 ${result.latency.p99.toFixed(2)} ms  app CPU ${(result.appCpu * 100).toFixed(0)}% ` +
+          `(${result.cpuMicrosPerRequest.toFixed(0)} µs/req), autocannon ${(result.loadGeneratorCpu * 100).toFixed(0)}%` +
+          (result.failed > 0 ? `  FAILED ${result.failed}` : ''),
+      );
+    }
+  }
+  return results;
+}
+
+/** One app's rounds: median requests/s and CPU, latency percentiles of all its rounds' requests together. */
+interface Summary {
+  rps: number;
+  p50: number;
+  p99: number;
+  appCpu: number;
+  cpuMicrosPerRequest: number;
+  loadGeneratorCpu: number;
+  failed: number;
+  rounds: Array<{ rps: number; latency: LatencySummary; appCpu: number; cpuMicrosPerRequest: number; failed: number }>;
+}
+
+function summary(rounds: readonly Round[]): Summary {
+  const latency = pooled(rounds);
+  return {
+    rps: median(rounds.map((r) => r.rps)),
+    p50: latency.p50,
+    p99: latency.p99,
+    appCpu: median(rounds.map((r) => r.appCpu)),
+    cpuMicrosPerRequest: median(rounds.map((r) => r.cpuMicrosPerRequest)),
+    loadGeneratorCpu: median(rounds.map((r) => r.loadGeneratorCpu)),
+    failed: rounds.reduce((sum, r) => sum + r.failed, 0),
+    rounds: rounds.map(({ rps, latency: l, appCpu, cpuMicrosPerRequest, failed }) => ({
+      rps,
+      latency: l,
+      appCpu,
+      cpuMicrosPerRequest,
+      failed,
+    })),
+  };
+}
+
+interface Ratio {
+  median: number;
+  q1: number;
+  q3: number;
+  rounds: number[];
+}
+
+/** The per-round ratios a/b (round i of a is paired with round i of b: they ran next to each other), summarized. */
+function pairedRatio(a: readonly Round[], b: readonly Round[], value: (r: Round) => number): Ratio {
+  const rounds = a.map((round, i) => value(round) / value(b[i] as Round));
+  const sorted = [...rounds].sort((x, y) => x - y);
+  const lower = sorted.slice(0, Math.ceil(sorted.length / 2));
+  const upper = sorted.slice(Math.floor(sorted.length / 2));
+  return { median: median(sorted), q1: median(lower), q3: median(upper), rounds };
+}
+
+function roundsOf(results: Map<string, Round[]>, name: string): Round[] {
+  const rounds = results.get(name);
+  if (rounds === undefined) throw new Error(`no rounds for ${name}`);
+  return rounds;
+}
+
+/** Every app of the bench, by name; all started at once, before any measurement, each in its own process. */
+interface Apps {
+  bare: App;
+  /** A second bare app: how far two identical processes differ on this machine (an A/A control). */
+  bare2: App;
+  noop: App;
+  grafxAuth: App;
+  floor: App;
+  grafx: App;
+  recipe: App;
+  long: App;
+  short: App;
+  burstGrafx: App;
+  burstRecipe: App;
+}
+
+async function startAll(
+  main: StandInEndpoints,
+  short: StandInEndpoints,
+  burstStandIn: StandInEndpoints,
+): Promise<Apps> {
+  const lifetime = config.renewal.shortLifetimeSeconds;
+  const [bare, bare2, noop, grafxAuth, floor, grafx, recipe, long, shortApp, burstGrafx, burstRecipe] = await startApps(
+    [
+      { name: 'hello-bare', variant: 'hello-bare', endpoints: main, paths: ['/hello'] },
+      { name: 'hello-bare-2', variant: 'hello-bare', endpoints: main, paths: ['/hello'] },
+      { name: 'hello-noop', variant: 'hello-noop', endpoints: main, paths: ['/hello'] },
+      { name: 'hello-grafxAuth', variant: 'hello-grafx', endpoints: main, paths: ['/hello'] },
+      { name: 'templates-floor', variant: 'templates-floor', endpoints: main, paths: ['/templates'] },
+      { name: 'templates-grafx', variant: 'templates-grafx', endpoints: main, paths: ['/templates'] },
+      { name: 'templates-recipe', variant: 'templates-recipe', endpoints: main, paths: ['/templates'] },
+      { name: 'tokens-10h', variant: 'tenants-grafx', endpoints: main, paths: tenantPaths },
+      { name: `tokens-${lifetime}s`, variant: 'tenants-grafx', endpoints: short, paths: tenantPaths },
+      { name: 'burst-grafx', variant: 'tenants-grafx', endpoints: burstStandIn, paths: tenantPaths },
+      { name: 'burst-recipe', variant: 'templates-recipe', endpoints: burstStandIn, paths: ['/templates'] },
+    ],
+  );
+  if (burstRecipe === undefined) throw new Error('the apps did not start');
+  return {
+    bare: bare as App,
+    bare2: bare2 as App,
+    noop: noop as App,
+    grafxAuth: grafxAuth as App,
+    floor: floor as App,
+    grafx: grafx as App,
+    recipe: recipe as App,
+    long: long as App,
+    short: shortApp as App,
+    burstGrafx: burstGrafx as App,
+    burstRecipe,
+  };
+}
+
+const byRps = (r: Round): number => r.rps;
+const BURST_TOKEN_DELAY_MS = 1000;
+const byCpu = (r: Round): number => r.cpuMicrosPerRequest;
+
+async function overheadScenario(apps: Apps) {
+  log('1. Middleware overhead: a route answering a few bytes, bare vs. behind grafxAuth (warm cache)');
+  // grafxAuth runs next to the bare app it is compared with; the A/A control runs farthest from it.
+  const results = await interleaved([apps.bare, apps.grafxAuth, apps.noop, apps.bare2], config.overhead);
+  const bare = roundsOf(results, apps.bare.name);
+  const bare2 = roundsOf(results, apps.bare2.name);
+  const noop = roundsOf(results, apps.noop.name);
+  const grafxAuth = roundsOf(results, apps.grafxAuth.name);
+  return {
+    bare: summary(bare),
+    bare2: summary(bare2),
+    noop: summary(noop),
+    grafxAuth: summary(grafxAuth),
+    /** requests/s behind grafxAuth / bare: the median of the per-round ratios. */
+    ratio: pairedRatio(grafxAuth, bare, byRps),
+    noopRatio: pairedRatio(noop, bare, byRps),
+    bare2Ratio: pairedRatio(bare2, bare, byRps),
+    /** App CPU time per request behind grafxAuth / bare (less sensitive than requests/s to other load on the machine). */
+    cpuRatio: pairedRatio(grafxAuth, bare, byCpu),
+    noopCpuRatio: pairedRatio(noop, bare, byCpu),
+  };
+}
+
+async function endToEndScenario(apps: Apps) {
+  log('2. End to end: GET /templates on the stand-in through the floor, the package and the recipe');
+  const results = await interleaved([apps.floor, apps.grafx, apps.recipe], config.endToEnd);
+  const floor = roundsOf(results, apps.floor.name);
+  const grafx = roundsOf(results, apps.grafx.name);
+  const recipe = roundsOf(results, apps.recipe.name);
+  return {
+    floor: summary(floor),
+    grafx: summary(grafx),
+    recipe: summary(recipe),
+    grafxRatio: pairedRatio(grafx, floor, byRps),
+    recipeRatio: pairedRatio(recipe, floor, byRps),
+    grafxCpuRatio: pairedRatio(grafx, floor, byCpu),
+    recipeCpuRatio: pairedRatio(recipe, floor, byCpu),
+  };
+}
+
+async function renewalScenario(apps: Apps, stand: Child<StandInCommands>) {
+  const lifetime = config.renewal.shortLifetimeSeconds;
+  const { long, short } = apps;
+  log(
+    `3. Renewal under load: ${config.tokens.integrations} integrations, ${lifetime}-second tokens vs. 10-hour tokens`,
+  );
+  // Between its rounds an app is idle and its short-lived tokens expire: each round starts with fresh tokens (one
+  // request per integration, outside the measured run), so every renewal in the round happens under load.
+  let before = 0;
+  const renewals: number[] = [];
+  const results = await interleaved(
+    [long, short],
+    {
+      rounds: config.renewal.rounds,
+      roundSeconds: config.renewal.roundSeconds,
+      warmupSeconds: config.overhead.warmupSeconds,
+    },
+    async (app) => {
+      if (app === short && before > 0)
+        renewals.push((await stand.call('counts', { name: 'short' })).tokenRequests - before);
+      const statuses = await burst(app.origin, tenantPaths);
+      if (statuses.some((status) => status !== 200))
+        throw new Error(`${app.name}: warm-up answered ${statuses.join(',')}`);
+      if (app === short) before = (await stand.call('counts', { name: 'short' })).tokenRequests;
+    },
+  );
+  renewals.push((await stand.call('counts', { name: 'short' })).tokenRequests - before);
+  const longRounds = roundsOf(results, long.name);
+  const shortRounds = roundsOf(results, short.name);
+  return {
+    integrations: config.tokens.integrations,
+    shortLifetimeSeconds: lifetime,
+    long: summary(longRounds),
+    short: summary(shortRounds),
+    /** Token requests (background renewals) made during each measured short-token round (warm-up run excluded). */
+    renewalsPerRound: renewals.slice(1),
+    /** p99 of all the short-token rounds' requests / p99 of all the 10-hour rounds' requests. */
+    p99Ratio: pooled(shortRounds).p99 / pooled(longRounds).p99,
+    p50Ratio: pooled(shortRounds).p50 / pooled(longRounds).p50,
+    /** The same, round by round (each short round over the 10-hour round next to it). */
+    p99RatioByRound: pairedRatio(shortRounds, longRounds, (r) => r.latency.p99),
+    rpsRatio: pairedRatio(shortRounds, longRounds, byRps),
+  };
+}
+
+async function tokenRunScenario(apps: Apps, stand: Child<StandInCommands>) {
+  const lifetime = config.renewal.shortLifetimeSeconds;
+  const seconds = config.tokens.runSeconds;
+  const { integrations } = config.tokens;
+  log(`4c. ${seconds}-second run with ${lifetime}-second tokens over ${integrations} integrations (from a cold cache)`);
+  await new Promise((resolve) => setTimeout(resolve, 100)); // a renewal still in flight lands before the cache is emptied
+  await apps.short.child.call('clearTokens', undefined);
+  const before = (await stand.call('counts', { name: 'short' })).tokenRequests;
+  const result = await run(apps.short, seconds);
+  const tokenRequests = (await stand.call('counts', { name: 'short' })).tokenRequests - before;
+  const tokenRun = {
+    seconds,
+    lifetimeSeconds: lifetime,
+    integrations,
+    tokenRequests,
+    /** One token per integration per lifetime: ceil(run / lifetime) each. */
+    ideal: integrations * Math.ceil(seconds / lifetime),
+    /**
+     * The fewest any cache can make without a request waiting: a token is handed out until a margin (a tenth of its
+     * lifetime) before expiry, so its successor must be there by then.
+     */
+    lowerBound: integrations * Math.ceil(seconds / (lifetime - Math.min(10, lifetime / 10))),
+    /** What the current renewal rule makes: a token at the start, then one each half lifetime. */
+    expectedWithHalfwayRenewal: integrations * (Math.floor(seconds / (lifetime / 2)) + 1),
+    /** What renewing at 80 % of the lifetime would make (the rule proposed for short-lived tokens). */
+    expectedWithRenewalAt80Percent: integrations * (Math.floor(seconds / (lifetime * 0.8)) + 1),
+    rps: result.rps,
+    latency: result.latency,
+    failed: result.failed,
+  };
+  log(
+    `  ${tokenRequests} token requests (ideal ${tokenRun.ideal}), ${result.rps.toFixed(0)} req/s, p99 ${result.latency.p99.toFixed(2)} ms`,
+  );
+  return tokenRun;
+}
+
+async function burstScenarios(apps: Apps, stand: Child<StandInCommands>) {
+  const { integrations, concurrency } = config.tokens;
+  log(
+    `4a/4b. Token requests: ${concurrency} concurrent requests over ${integrations} integrations, cold, then all answered 401`,
+  );
+  const measure = async (app: App) => {
+    const before = await stand.call('counts', { name: 'burst' });
+    const statuses = await burst(
+      app.origin,
+      Array.from({ length: concurrency }, (_, i) => app.paths[i % app.paths.length] as string),
+    );
+    const after = await stand.call('counts', { name: 'burst' });
+    return {
+      tokenRequests: after.tokenRequests - before.tokenRequests,
+      apiUnauthorized: after.apiUnauthorized - before.apiUnauthorized,
+      ok: statuses.filter((status) => status === 200).length,
+      failed: statuses.filter((status) => status !== 200).length,
+    };
+  };
+  // The login server answers after 1 s (a slow day for a real one): every request of a burst arrives while the token
+  // requests are in flight, so the bursts test that concurrent requests share them.
+  await stand.call('setTokenDelay', { name: 'burst', ms: BURST_TOKEN_DELAY_MS });
+  const cold = { ...(await measure(apps.burstGrafx)), ideal: integrations };
+  await stand.call('revokeTokens', { name: 'burst' });
+  const unauthorized = { ...(await measure(apps.burstGrafx)), ideal: integrations };
+  // The recipe for comparison (one integration: its module-level token, fetched at start-up), all tokens revoked.
+  await stand.call('revokeTokens', { name: 'burst' });
+  const recipeUnauthorized = { ...(await measure(apps.burstRecipe)), ideal: 1 };
+  log(
+    `  cold: ${cold.tokenRequests} token requests (ideal ${cold.ideal}); 401s: ${unauthorized.tokenRequests} ` +
+      `(ideal ${unauthorized.ideal}); recipe 401s: ${recipeUnauthorized.tokenRequests} (ideal 1), ${recipeUnauthorized.failed} failed`,
+  );
+  return { integrations, concurrency, tokenDelayMs: BURST_TOKEN_DELAY_MS, cold, unauthorized, recipeUnauthorized };
+}
+
+async function memoryScenario(stand: Child<StandInCommands>): Promise<MemoryResult> {
+  const integrations = config.memory.integrations;
+  log(`5. Memory: heap per cached integration, ${integrations} integrations`);
+  const endpoints = await stand.call('start', { name: 'memory', clients: integrations, tokenLifetimeSeconds: 36_000 });
+  const child = new Child<MemoryCommands>('memory', join(__dirname, 'memory-process.ts'), ['--expose-gc']);
+  children.push(child);
+  const result = await child.call('measure', { endpoints, integrations, concurrency: 64 });
+  await child.stop();
+  log(
+    `  ${result.cachedBytesPerIntegration.toFixed(0)} B per cached token, ${result.configuredBytesPerIntegration.toFixed(0)} B per configured integration`,
+  );
+  return result;
+}
+
+/** With BENCH_PROFILE=1: per app, the share of its CPU samples in lib/ and lru-cache (profiles are written at exit). */
+function profileShares(apps: Apps): Record<string, PackageShare> {
+  const shares: Record<string, PackageShare> = {};
+  for (const app of Object.values(apps)) {
+    const share = app.child.pid === undefined ? undefined : packageShare(PROFILE_DIR, app.child.pid);
+    if (share !== undefined) shares[app.name] = share;
+  }
+  return shares;
+}
+
+function machine() {
+  const cpu = cpus()[0];
+  return {
+    cores: availableParallelism(),
+    cpu: cpu?.model.trim() ?? 'unknown',
+    node: process.version,
+    os: `${platform()} ${release()}`,
+    memoryGB: Math.round(totalmem() / 2 ** 30),
+  };
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const host = machine();
+  const loadStart = loadavg()[0] ?? NaN;
+  log(
+    `express-grafx-auth bench${config.quick ? ' (BENCH_QUICK)' : ''}: ${host.cores} cores, ${host.cpu}, Node ${host.node}`,
+  );
+  const stand = new Child<StandInCommands>('stand-in', join(__dirname, 'stand-in-process.ts'));
+  children.push(stand);
+  const { integrations } = config.tokens;
+  const [main, short, burstStandIn] = await Promise.all([
+    stand.call('start', { name: 'main', clients: integrations, tokenLifetimeSeconds: 36_000 }),
+    stand.call('start', {
+      name: 'short',
+      clients: integrations,
+      tokenLifetimeSeconds: config.renewal.shortLifetimeSeconds,
+    }),
+    stand.call('start', { name: 'burst', clients: integrations, tokenLifetimeSeconds: 36_000 }),
+  ]);
+
+  if (config.profile) {
+    mkdirSync(PROFILE_DIR, { recursive: true });
+    for (const name of readdirSync(PROFILE_DIR)) if (name.endsWith('.cpuprofile')) rmSync(join(PROFILE_DIR, name));
+  }
+  const apps = await startAll(main, short, burstStandIn);
+  log(`${Object.keys(apps).length} app processes started (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+
+  const overhead = await overheadScenario(apps);
+  const endToEnd = await endToEndScenario(apps);
+  const renewal = await renewalScenario(apps, stand);
+  const tokenRun = await tokenRunScenario(apps, stand);
+  const tokens = { ...(await burstScenarios(apps, stand)), run: tokenRun };
+  await stopApps(Object.values(apps));
+  const profile = config.profile ? profileShares(apps) : undefined;
+  const memory = await memoryScenario(stand);
+  await stand.stop();
+
+  const seconds = (performance.now() - started) / 1000;
+  const targets: Target[] = targetRows({ overhead, endToEnd, renewal, tokens, memory });
+  const rows: Row[] = targets.map(({ scenario, result, target, met }) => ({ scenario, result, target, met }));
+  const results = {
+    machine: host,
+    /** The machine's 1-minute load average before and after the run (other work on it shows here). */
+    loadAverage: { start: loadStart, end: loadavg()[0] ?? NaN },
+    date: new Date().toISOString(),
+    seconds,
+    config: benchSettings(config),
+    overhead,
+    endToEnd,
+    renewal,
+    tokens,
+    memory,
+    profile,
+    targets,
+  };
+  writeFileSync(config.resultsPath, await resultsJson(results));
+  console.log(
+    `\nexpress-grafx-auth bench: ${host.cores} cores (${host.cpu}), Node ${host.node}, ${seconds.toFixed(0)} s` +
+      ` (load average ${loadStart.toFixed(2)} before, ${results.loadAverage.end.toFixed(2)} after)\n`,
+  );
+  console.log(markdownTable(rows));
+  if (profile !== undefined) {
+    console.log(`\nCPU profiles in ${PROFILE_DIR}; share of each app's busy CPU time in the package's own code:`);
+    for (const [name, share] of Object.entries(profile)) {
+      console.log(`  ${name.padEnd(18)} ${(share.packageShare * 100).toFixed(2)} %`);
+    }
+  }
+  console.log(`\nJSON: ${config.resultsPath}`);
+}
+
+/** The results as JSON, numbers to 4 significant digits, laid out as the repository's prettier would (when it loads). */
+async function resultsJson(results: object): Promise<string> {
+  const text = JSON.stringify(
+    results,
+    (_key, value: unknown) =>
+      typeof value === 'number' && !Number.isInteger(value) ? Number(value.toPrecision(4)) : value,
+    2,
+  );
+  try {
+    const prettier = await import('prettier');
+    const options = await prettier.resolveConfig(config.resultsPath);
+    return await prettier.format(text, { ...options, filepath: config.resultsPath });
+  } catch {
+    return `${text}\n`;
+  }
+}
+
+function benchSettings(c: BenchConfig) {
+  return { ...c, resultsPath: undefined };
+}
+
+main().catch(async (error: unknown) => {
+  console.error(error);
+  await Promise.all(children.map((child) => child.stop().catch(() => undefined)));
+  process.exitCode = 1;
+});
