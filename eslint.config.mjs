@@ -14,6 +14,69 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['warn', 'error'] }],
     },
   },
+  // The architecture, checked: the core knows nothing of Express, the adapter knows nothing of OAuth.
+  {
+    files: ['lib/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'express', message: 'lib/core/ knows nothing of Express: put this in lib/express/.' }],
+          patterns: [
+            {
+              group: ['express/*', '@types/express', '@types/express/*'],
+              message: 'lib/core/ knows nothing of Express.',
+            },
+            {
+              group: ['../express', '../express/*', '../redis', '../redis/*', '../testing', '../testing/*'],
+              message: 'lib/core/ imports nothing from the adapter, the Redis store or the stand-in.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['lib/express/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'axios', message: 'lib/express/ knows nothing of HTTP clients or OAuth: use the GrafxClient.' },
+            { name: 'lru-cache', message: 'lib/express/ keeps no tokens: use the GrafxClient.' },
+          ],
+          patterns: [
+            {
+              group: ['../core/*', '!../core/index.js'],
+              message: "lib/express/ uses the core only through its public surface: import from '../core/index.js'.",
+            },
+            {
+              group: ['../redis', '../redis/*', '../testing', '../testing/*'],
+              message: 'lib/express/ does not import the Redis store or the stand-in.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['lib/redis/**/*.ts', 'lib/testing/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'express', message: 'lib/redis/ and lib/testing/ know nothing of Express.' }],
+          patterns: [
+            {
+              group: ['../express', '../express/*'],
+              message: 'lib/redis/ and lib/testing/ do not import the Express adapter.',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['examples/**', 'bench/**', 'scripts/**'],
     rules: { 'no-console': 'off' },

@@ -2,4 +2,4 @@
 // The `express-grafx-auth/redis` entry point (re-exports only): the Redis token store.
 export { RedisTokenStore } from './redis-token-store.js';
 export type { RedisTokenStoreOptions } from './redis-token-store.js';
-export type { StoredFailure, StoredToken, TokenStore } from '../token-store.js';
+export type { StoredFailure, StoredToken, TokenStore } from '../core/token-store.js';

@@ -1,8 +1,8 @@
 // lib/redis/record-codec.ts
 // RecordCodec: turns stored tokens into Redis values and back, optionally AES-256-GCM encrypted, with a fingerprint.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { configError } from '../errors.js';
-import type { StoredToken } from '../token-store.js';
+import { configError } from '../core/errors.js';
+import type { StoredToken } from '../core/token-store.js';
 
 const VERSION = 1;
 const IV_BYTES = 12;

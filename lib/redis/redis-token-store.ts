@@ -2,8 +2,8 @@
 // RedisTokenStore: the TokenStore on Redis (ioredis): TTL'd records, a fetch lock, compare-and-delete, failures.
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import { configError } from '../errors.js';
-import type { StoredFailure, StoredToken, TokenStore } from '../token-store.js';
+import { configError } from '../core/errors.js';
+import type { StoredFailure, StoredToken, TokenStore } from '../core/token-store.js';
 import { RecordCodec, fingerprint, parseEncryptionKey } from './record-codec.js';
 
 export interface RedisTokenStoreOptions {

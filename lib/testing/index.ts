@@ -2,13 +2,4 @@
 // The `express-grafx-auth/testing` entry point: a local stand-in of the CHILI GraFx platform (no Express needed).
 export { startGrafxStandIn, DEFAULT_STAND_IN_CLIENT, DEFAULT_STAND_IN_ENVIRONMENT } from './stand-in.js';
 export { DEFAULT_STAND_IN_TEMPLATES } from './environment-api.js';
-export type {
-  GrafxStandIn,
-  RecordedApiRequest,
-  RecordedTokenRequest,
-  StandInClient,
-  StandInClientOptions,
-  StandInCounts,
-  StandInOptions,
-  TokenFault,
-} from './types.js';
+export type * from './types.js';

@@ -1,0 +1,262 @@
+// __tests__/redis/redis-token-store.test.ts
+// RedisTokenStore and the shared-store path of the core, against a real redis-server and the platform stand-in.
+import Redis from 'ioredis';
+import express from 'express';
+import request from 'supertest';
+import { type GrafxClientOptions, GrafxAuthError, createGrafxClient, grafxAuth } from 'express-grafx-auth';
+import { RedisTokenStore } from 'express-grafx-auth/redis';
+import { useStandIn } from '../helpers/stand-in.js';
+import { storeKey } from '../../lib/core/token-store.js';
+import { type RedisServer, describeWithRedis, freePort, startRedis } from '../helpers/redis-server.js';
+import { sleep, trackUnhandledRejections } from '../helpers/serve.js';
+
+const SECRET = 'fleet-secret-must-never-reach-redis';
+const CLIENT_ID = 'fleet-client-id';
+const ENCRYPTION_KEY = Buffer.alloc(32, 7);
+
+describeWithRedis('RedisTokenStore', () => {
+  const unhandled = trackUnhandledRejections();
+  let redis: RedisServer;
+  const standIn = useStandIn({ clients: [{ clientId: CLIENT_ID, clientSecret: SECRET }] });
+  const clients: Redis[] = [];
+  let warnings: string[];
+
+  const connect = (url = redis.url): Redis => {
+    const client = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => 100, disconnectTimeout: 50 });
+    client.on('error', () => undefined); // the app's own concern; keeps the test output quiet
+    clients.push(client);
+    return client;
+  };
+  const logger = { warn: (message: string) => warnings.push(message) };
+  const options = (store: RedisTokenStore, extra: Partial<GrafxClientOptions> = {}): GrafxClientOptions => ({
+    ...standIn.options('cp-fleet'),
+    store,
+    logger,
+    timeoutMs: 1000,
+    ...extra,
+  });
+  const rawValues = async (client: Redis): Promise<string> => {
+    const keys = await client.keys('*');
+    const values = await Promise.all(keys.map((key) => client.get(key)));
+    return JSON.stringify([keys, values]);
+  };
+
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    for (const client of clients) client.disconnect();
+    await redis.stop();
+  });
+  beforeEach(async () => {
+    warnings = [];
+    await redis.start(); // a test may have stopped it
+    await connect().flushall();
+  });
+  afterEach(() => expect(unhandled).toEqual([]));
+
+  it('stores the token under the prefix and a hash of the client ID, with a TTL ending at expiry; never the secret', async () => {
+    const client = connect();
+    await client.flushall();
+    const grafx = createGrafxClient(options(new RedisTokenStore({ client, keyPrefix: 'app1:' })));
+    const token = await grafx.getToken();
+    const key = `app1:token:${storeKey(standIn.tokenURL, 'https://chiligrafx.com', CLIENT_ID)}`;
+    expect(await client.keys('app1:*')).toEqual([key]);
+    const ttl = await client.pttl(key);
+    expect(ttl).toBeGreaterThan(36_000_000 - 60_000);
+    expect(ttl).toBeLessThanOrEqual(36_000_000);
+    expect(JSON.parse((await client.get(key))!)).toMatchObject({ v: 1, t: token });
+    const everything = await rawValues(client);
+    expect(everything).not.toContain(SECRET);
+    expect(everything).not.toContain(CLIENT_ID);
+  });
+
+  it('encrypts tokens at rest when given a key, keeping a fingerprint in clear', async () => {
+    const client = connect();
+    const grafx = createGrafxClient(options(new RedisTokenStore({ client, encryptionKey: ENCRYPTION_KEY })));
+    const token = await grafx.getToken();
+    const everything = await rawValues(client);
+    expect(everything).not.toContain(token);
+    expect(everything).not.toContain(SECRET);
+    const [value] = await Promise.all((await client.keys('grafx-auth:token:*')).map((k) => client.get(k)));
+    expect(Object.keys(JSON.parse(value!)).sort()).toEqual(['fp', 'v', 'x']);
+
+    // Another instance with the same key reads it (no token request); one with another key cannot and asks anew.
+    const sameKey = createGrafxClient(
+      options(new RedisTokenStore({ client: connect(), encryptionKey: ENCRYPTION_KEY })),
+    );
+    expect(await sameKey.getToken()).toBe(token);
+    expect(standIn.counts.tokenRequests).toBe(1);
+    const otherKey = createGrafxClient(
+      options(new RedisTokenStore({ client: connect(), encryptionKey: Buffer.alloc(32, 9).toString('base64') })),
+    );
+    await otherKey.getToken();
+    expect(standIn.counts.tokenRequests).toBe(2);
+  });
+
+  it.each([
+    ['garbage', 'not json at all'],
+    ['JSON of another shape', '{"token":"x"}'],
+    ['a record whose fingerprint does not match', JSON.stringify({ v: 1, fp: 'x', t: 't', e: 9e12, u: 9e12, r: 9e12 })],
+  ])('treats %s in the key as a miss and overwrites it', async (_name, value) => {
+    const client = connect();
+    const key = `grafx-auth:token:${storeKey(standIn.tokenURL, 'https://chiligrafx.com', CLIENT_ID)}`;
+    await client.set(key, value);
+    const token = await createGrafxClient(options(new RedisTokenStore({ client }))).getToken();
+    expect(standIn.counts.tokenRequests).toBe(1);
+    expect(JSON.parse((await client.get(key))!).t).toBe(token);
+    expect(warnings).toEqual([]);
+  });
+
+  it('lets a cold instance use the token another instance stored, without asking the login server', async () => {
+    const first = createGrafxClient(options(new RedisTokenStore({ client: connect() })));
+    const second = createGrafxClient(options(new RedisTokenStore({ client: connect() })));
+    const token = await first.getToken();
+    expect(await second.getToken()).toBe(token);
+    expect(standIn.counts.tokenRequests).toBe(1);
+  });
+
+  it('asks the login server once when many instances are cold at once (the fleet lock)', async () => {
+    standIn.setTokenDelay(150);
+    const instances = Array.from({ length: 6 }, () =>
+      createGrafxClient(options(new RedisTokenStore({ client: connect() }))),
+    );
+    const tokens = await Promise.all(instances.flatMap((grafx) => Array.from({ length: 10 }, () => grafx.getToken())));
+    expect(new Set(tokens).size).toBe(1);
+    expect(standIn.counts.tokenRequests).toBe(1);
+  });
+
+  it('renews after a 401 once for the fleet: the stored token is replaced only if it is still the one that failed', async () => {
+    const a = createGrafxClient(options(new RedisTokenStore({ client: connect() })));
+    const b = createGrafxClient(options(new RedisTokenStore({ client: connect() })));
+    const old = await a.getToken();
+    expect(await b.getToken()).toBe(old);
+    standIn.revokeTokens();
+    expect((await a.api().get('/templates')).status).toBe(200); // 401, renewal, retry
+    expect(standIn.counts.tokenRequests).toBe(2);
+    const renewed = await a.getToken();
+    expect(renewed).not.toBe(old);
+    // b still holds the old token: its 401 finds a newer token in the store and uses it.
+    expect((await b.api().get('/templates')).status).toBe(200);
+    expect(await b.getToken()).toBe(renewed);
+    expect(standIn.counts.tokenRequests).toBe(2);
+  });
+
+  it('shares a failure: instances waiting for the holder fail fast together', async () => {
+    standIn.tokenFault('server-error');
+    standIn.setTokenDelay(200);
+    const instances = Array.from({ length: 4 }, () =>
+      createGrafxClient(options(new RedisTokenStore({ client: connect() }))),
+    );
+    const results = await Promise.allSettled(instances.map((grafx) => grafx.getToken()));
+    for (const result of results) {
+      expect(result.status).toBe('rejected');
+      expect((result as PromiseRejectedResult).reason).toMatchObject({ code: 'GRAFX_TOKEN_SERVER_ERROR', status: 502 });
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(GrafxAuthError);
+    }
+    expect(standIn.counts.tokenRequests).toBe(1);
+  });
+
+  it('does not let a crashed holder block the fleet: after the lock lives out, an instance asks for itself', async () => {
+    const client = connect();
+    const key = storeKey(standIn.tokenURL, 'https://chiligrafx.com', CLIENT_ID);
+    await client.set(`grafx-auth:lock:${key}`, 'crashed-holder', 'PX', 1300); // as a holder that died would leave it
+    const grafx = createGrafxClient(options(new RedisTokenStore({ client }), { timeoutMs: 300 }));
+    const token = await grafx.getToken();
+    expect(token).toEqual(expect.any(String));
+    expect(standIn.counts.tokenRequests).toBe(1);
+  });
+
+  it('works with Redis down at start: per-instance tokens, one warning, no secret in it', async () => {
+    const dead = connect(`redis://127.0.0.1:${await freePort()}`);
+    const app = express();
+    const auth = grafxAuth(options(new RedisTokenStore({ client: dead })));
+    const faults: unknown[] = [];
+    auth.client.on('storeFault', (event) => faults.push(event));
+    app.use(auth);
+    app.get('/templates', async (req, res) => {
+      res.json((await req.grafx.api.get('/templates')).data);
+    });
+    for (let i = 0; i < 5; i++) await request(app).get('/templates').expect(200);
+    expect(standIn.counts.tokenRequests).toBe(1);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/token store is unavailable/);
+    expect(warnings.join()).not.toContain(SECRET);
+    expect(faults).toHaveLength(1); // the storeFault event, once per outage
+    expect(auth.client.health().store).toEqual({ configured: true, down: true });
+  });
+
+  it('survives Redis lost mid-run, and shares again once it is back', async () => {
+    const client = connect();
+    const grafx = createGrafxClient(options(new RedisTokenStore({ client })));
+    await grafx.getToken();
+    await redis.stop();
+    await sleep(100);
+    grafx.clearTokens(); // force this instance to need a token while Redis is away
+    standIn.revokeTokens();
+    const during = await grafx.getToken();
+    expect(await grafx.api().get('/templates')).toMatchObject({ status: 200 });
+    expect(warnings).toHaveLength(1);
+
+    await redis.start();
+    for (let i = 0; i < 100 && client.status !== 'ready'; i++) await sleep(50);
+    expect(client.status).toBe('ready');
+    grafx.clearTokens();
+    standIn.revokeTokens();
+    const after = await grafx.getToken();
+    expect(after).not.toBe(during);
+    // shared again: a new instance adopts it from Redis
+    const other = createGrafxClient(options(new RedisTokenStore({ client: connect() })));
+    expect(await other.getToken()).toBe(after);
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('bounds a slow Redis by its command timeout and goes on with a per-instance token', async () => {
+    const client = connect();
+    await client.ping();
+    const grafx = createGrafxClient(options(new RedisTokenStore({ client, commandTimeoutMs: 100 })));
+    redis.pause();
+    try {
+      const token = await grafx.getToken();
+      expect(token).toEqual(expect.any(String));
+      expect(standIn.counts.tokenRequests).toBe(1);
+      expect(warnings).toHaveLength(1);
+      // while the store is left alone, a new need does not wait on it again
+      grafx.clearTokens();
+      standIn.revokeTokens();
+      await grafx.getToken();
+      expect(warnings).toHaveLength(1);
+    } finally {
+      redis.resume();
+    }
+  });
+
+  it('adds no event listeners per operation', async () => {
+    const client = connect();
+    await client.ping();
+    const before = client.eventNames().map((name) => [name, client.listenerCount(name)]);
+    const grafx = createGrafxClient(options(new RedisTokenStore({ client })));
+    for (let i = 0; i < 20; i++) {
+      grafx.clearTokens();
+      await grafx.getToken();
+    }
+    expect(client.eventNames().map((name) => [name, client.listenerCount(name)])).toEqual(before);
+  });
+
+  it.each([
+    [{}, /`client` of RedisTokenStore must be an ioredis client/],
+    [{ client: {} }, /`client` of RedisTokenStore/],
+    [
+      { client: new Redis({ lazyConnect: true }), encryptionKey: 'short' },
+      /`encryptionKey` of RedisTokenStore must be 32 bytes/,
+    ],
+    [{ client: new Redis({ lazyConnect: true }), commandTimeoutMs: 0 }, /`commandTimeoutMs`/],
+    [{ client: new Redis({ lazyConnect: true }), keyprefix: 'x' }, /unsupported option, `keyprefix`/],
+  ])('rejects bad options %#', (bad, message) => {
+    expect(() => new RedisTokenStore(bad as never)).toThrow(message);
+  });
+
+  it('rejects a store that is not a TokenStore', () => {
+    expect(() => createGrafxClient({ ...standIn.options(), store: {} as never })).toThrow(/`store` must implement/);
+  });
+});

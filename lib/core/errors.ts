@@ -1,0 +1,122 @@
+// lib/core/errors.ts
+// GrafxAuthError: the one error type of the package, with an HTTP `status` and a stable `GRAFX_*` code.
+
+/** Every code a {@link GrafxAuthError} can carry. The README lists them with their meaning. */
+export const GRAFX_ERROR_CODES = {
+  /** The options given to `grafxAuth()` / `createGrafxClient()` are wrong (thrown at set-up time). */
+  CONFIG_INVALID: 'GRAFX_CONFIG_INVALID',
+  /** `resolveIntegration` returned nothing (no key) for this request. */
+  INTEGRATION_MISSING: 'GRAFX_INTEGRATION_MISSING',
+  /** The integration key is not one of the configured integrations. */
+  INTEGRATION_UNKNOWN: 'GRAFX_INTEGRATION_UNKNOWN',
+  /** The login server refused the client credentials (a 4xx other than 429). */
+  CREDENTIALS_REJECTED: 'GRAFX_CREDENTIALS_REJECTED',
+  /** The login server answered with a 5xx. */
+  TOKEN_SERVER_ERROR: 'GRAFX_TOKEN_SERVER_ERROR',
+  /** The login server rate-limited the token request (429). */
+  TOKEN_RATE_LIMITED: 'GRAFX_TOKEN_RATE_LIMITED',
+  /** The login server's answer was not a usable token response (HTML, truncated JSON, no access_token...). */
+  TOKEN_INVALID_RESPONSE: 'GRAFX_TOKEN_INVALID_RESPONSE',
+  /** The login server did not answer within `timeoutMs`. */
+  TOKEN_TIMEOUT: 'GRAFX_TOKEN_TIMEOUT',
+  /** The login server could not be reached (connection refused, reset, DNS failure). */
+  TOKEN_UNREACHABLE: 'GRAFX_TOKEN_UNREACHABLE',
+  /** The token route was asked for an integration not marked `browser: true` (403). */
+  INTEGRATION_NOT_FOR_BROWSER: 'GRAFX_INTEGRATION_NOT_FOR_BROWSER',
+  /** The token route's `authorize(req)` refused the request (403). */
+  TOKEN_ROUTE_FORBIDDEN: 'GRAFX_TOKEN_ROUTE_FORBIDDEN',
+  /** The client was closed (`client.close()`): it hands out no token any more (503). */
+  CLIENT_CLOSED: 'GRAFX_CLIENT_CLOSED',
+  /** The token route was called with a method other than GET (405, `Allow: GET`). */
+  METHOD_NOT_ALLOWED: 'GRAFX_METHOD_NOT_ALLOWED',
+} as const;
+
+export type GrafxErrorCode = (typeof GRAFX_ERROR_CODES)[keyof typeof GRAFX_ERROR_CODES];
+
+export interface GrafxAuthErrorOptions {
+  /** The HTTP status an Express error handler should answer with. */
+  status: number;
+  /** The integration key the failure concerns, when there is one. */
+  integration?: string;
+  /** Seconds the caller should wait before trying again (rate limiting, backoff). */
+  retryAfter?: number;
+  /** Response headers that go with the error (e.g. `allow`); `retry-after` is added from `retryAfter`. */
+  headers?: Record<string, string>;
+  /** The underlying failure, already stripped of anything secret. */
+  cause?: unknown;
+}
+
+/**
+ * A failure of express-grafx-auth itself. It never carries the client secret, an access token or
+ * the raw HTTP exchange of the token request, so logging it (or `JSON.stringify` of it) is safe.
+ */
+const ERROR_BRAND = Symbol.for('express-grafx-auth.error');
+
+export class GrafxAuthError extends Error {
+  /** `instanceof` also recognises an error from the other module format's copy of this package (CJS and ESM). */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[ERROR_BRAND] === true;
+  }
+
+  override readonly name = 'GrafxAuthError';
+  readonly code: GrafxErrorCode;
+  /** HTTP status for the response (`next(err)` handlers and Express's default handler read it). */
+  readonly status: number;
+  /** Alias of `status`, read by some error handlers. */
+  readonly statusCode: number;
+  readonly integration: string | undefined;
+  /** Seconds to wait before trying again, when the failure says so. */
+  readonly retryAfter: number | undefined;
+  /** Headers an error handler may send with the response (`Retry-After` when known). */
+  readonly headers: Record<string, string>;
+
+  constructor(code: GrafxErrorCode, message: string, options: GrafxAuthErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = options.status;
+    this.statusCode = options.status;
+    this.integration = options.integration;
+    this.retryAfter = options.retryAfter;
+    Object.defineProperty(this, ERROR_BRAND, { value: true });
+    this.headers = { ...options.headers };
+    if (options.retryAfter !== undefined) this.headers['retry-after'] = String(options.retryAfter);
+  }
+
+  /** A fresh copy (own stack) for another caller, so callers never share one mutable error object. */
+  copy(retryAfter?: number): GrafxAuthError {
+    return new GrafxAuthError(this.code, this.message, {
+      status: this.status,
+      integration: this.integration,
+      retryAfter: retryAfter ?? this.retryAfter,
+      headers: this.headers,
+      cause: this.cause,
+    });
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      code: this.code,
+      status: this.status,
+      message: this.message,
+      integration: this.integration,
+      retryAfter: this.retryAfter,
+    };
+  }
+}
+
+export function configError(message: string): GrafxAuthError {
+  return new GrafxAuthError(GRAFX_ERROR_CODES.CONFIG_INVALID, `express-grafx-auth: ${message}`, { status: 500 });
+}
+
+export function clientClosedError(integration?: string): GrafxAuthError {
+  return new GrafxAuthError(GRAFX_ERROR_CODES.CLIENT_CLOSED, 'The GraFx client is closed', {
+    status: 503,
+    integration,
+  });
+}
+
+/** Whether `value` is a GrafxAuthError (also one from the other module format's copy of this package). */
+export function isGrafxAuthError(value: unknown): value is GrafxAuthError {
+  return value instanceof GrafxAuthError;
+}

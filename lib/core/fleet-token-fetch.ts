@@ -1,0 +1,246 @@
+// lib/core/fleet-token-fetch.ts
+// FleetTokenFetch: gets a token through a shared TokenStore, so that one instance of the fleet asks the login server.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GRAFX_ERROR_CODES, GrafxAuthError, type GrafxErrorCode, clientClosedError } from './errors.js';
+import type { Telemetry } from './telemetry.js';
+import type { Logger } from './logger.js';
+import type { TokenRecord } from './token-record.js';
+import type { StoredFailure, StoredToken, TokenStore } from './token-store.js';
+
+/** How often an instance waiting for another's token request looks at the store. */
+const POLL_MS = 25;
+/** After a store command failed or timed out, the store is left alone this long (a slow store costs one command
+ * timeout per period). A store that says it is unavailable (disconnected) is skipped at no cost and used again as
+ * soon as it says it is back. */
+const STORE_RETRY_MS = 5_000;
+/** How long a failure without Retry-After stays recorded for the waiters. */
+const FAILURE_TTL_MS = 1_000;
+const KNOWN_CODES = new Set<string>(Object.values(GRAFX_ERROR_CODES));
+
+/** What the fetch is for: nothing usable is cached (`cold`), or a still-valid token is due for renewal. */
+export type FetchPurpose = 'cold' | 'renewal';
+
+class StoreFault extends Error {}
+
+export class FleetTokenFetch {
+  readonly #store: TokenStore;
+  readonly #clock: () => number;
+  readonly #lockTtlMs: number;
+  readonly #commandLimitMs: number;
+  readonly #logger: Logger;
+  readonly #telemetry: Telemetry;
+  readonly #closing: AbortSignal;
+  #down = false;
+  #skipUntil = 0;
+
+  /**
+   * @param timeoutMs the token request's time limit: the lock lives a little longer, and waiters wait that long.
+   * @param closing stops waiting when the client closes.
+   */
+  constructor(
+    store: TokenStore,
+    options: { clock: () => number; timeoutMs: number; logger: Logger; telemetry: Telemetry; closing: AbortSignal },
+  ) {
+    this.#store = store;
+    this.#clock = options.clock;
+    this.#lockTtlMs = options.timeoutMs + 1_000;
+    this.#commandLimitMs = Math.min(options.timeoutMs, 5_000);
+    this.#logger = options.logger;
+    this.#telemetry = options.telemetry;
+    this.#closing = options.closing;
+  }
+
+  /**
+   * A token for the integration: a usable one from the store, else one this instance asks for (under the fleet's
+   * lock, shared through the store), else, when the store fails or the holder takes too long, one of its own.
+   * `rejected` is a token the API refused: it is deleted from the store if it is still there, and never adopted.
+   */
+  async fetch(
+    key: string,
+    integration: string,
+    purpose: FetchPurpose,
+    grant: () => Promise<TokenRecord>,
+    rejected?: string,
+  ): Promise<TokenRecord> {
+    if (!this.#usable()) return grant();
+    try {
+      return await this.#fetchShared(key, integration, purpose, grant, rejected);
+    } catch (error) {
+      if (!(error instanceof StoreFault)) throw error;
+      return grant();
+    }
+  }
+
+  async #fetchShared(
+    key: string,
+    integration: string,
+    purpose: FetchPurpose,
+    grant: () => Promise<TokenRecord>,
+    rejected: string | undefined,
+  ): Promise<TokenRecord> {
+    if (rejected !== undefined) await this.#call((store) => store.deleteIfToken(key, rejected));
+    const deadline = performance.now() + this.#lockTtlMs;
+    for (;;) {
+      const adopted = await this.#adoptable(key, integration, purpose, rejected);
+      if (adopted !== undefined) return adopted;
+      const failure = await this.#call((store) => store.getFailure(key));
+      if (failure !== undefined) throw failureError(failure, integration);
+      const lock = await this.#call((store) => store.acquireLock(key, this.#lockTtlMs));
+      if (lock !== undefined) return this.#fetchHoldingLock(key, integration, purpose, grant, rejected, lock);
+      // Another instance is asking: wait for its answer, at most as long as its lock lives.
+      if (performance.now() >= deadline) return grant();
+      await sleep(POLL_MS, undefined, { ref: false });
+      if (this.#closing.aborted) throw clientClosedError(integration);
+    }
+  }
+
+  async #fetchHoldingLock(
+    key: string,
+    integration: string,
+    purpose: FetchPurpose,
+    grant: () => Promise<TokenRecord>,
+    rejected: string | undefined,
+    lock: string,
+  ): Promise<TokenRecord> {
+    try {
+      // Someone may have stored a token between our look and our lock.
+      const adopted = await this.#adoptable(key, integration, purpose, rejected);
+      if (adopted !== undefined) return adopted;
+      let record: TokenRecord;
+      try {
+        record = await grant();
+      } catch (error) {
+        // A closing client's abort is not the login server's failure: the fleet must not fail with it.
+        if (error instanceof GrafxAuthError && error.code !== GRAFX_ERROR_CODES.CLIENT_CLOSED) {
+          const ttl =
+            error.retryAfter === undefined ? FAILURE_TTL_MS : Math.max(FAILURE_TTL_MS, error.retryAfter * 1000);
+          await this.#attempt((store) => store.setFailure(key, storedFailure(error), ttl));
+        }
+        throw error;
+      }
+      await this.#attempt((store) => store.set(key, storedToken(record)));
+      return record;
+    } finally {
+      void this.#attempt((store) => store.releaseLock(key, lock));
+    }
+  }
+
+  /** The stored token if this instance may use it: usable, not the rejected one, and not due (unless we have none). */
+  async #adoptable(
+    key: string,
+    integration: string,
+    purpose: FetchPurpose,
+    rejected: string | undefined,
+  ): Promise<TokenRecord | undefined> {
+    const stored = await this.#call((store) => store.get(key));
+    if (stored === undefined || stored.token === rejected) return undefined;
+    const now = this.#clock();
+    if (now >= stored.usableUntil) return undefined;
+    if (now >= stored.refreshDueAt && purpose === 'renewal') return undefined;
+    return {
+      integration,
+      token: stored.token,
+      expiresAt: stored.expiresAt,
+      expiresAtDate: new Date(stored.expiresAt),
+      usableUntil: stored.usableUntil,
+      refreshDueAt: stored.refreshDueAt,
+      scope: stored.scope,
+    };
+  }
+
+  #usable(): boolean {
+    if (performance.now() < this.#skipUntil) return false;
+    if (this.#store.available?.() === false) {
+      this.#warnOnce('not connected');
+      return false;
+    }
+    return true;
+  }
+
+  /** One store command, bounded in time; any failure becomes a StoreFault (and marks an outage). */
+  async #call<T>(command: (store: TokenStore) => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const pending = command(this.#store);
+      pending.catch(() => undefined); // it may settle after the time limit: never an unhandled rejection
+      const limit = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new StoreFault('timed out')), this.#commandLimitMs);
+        timer.unref();
+      });
+      const result = await Promise.race([pending, limit]);
+      this.#markUp();
+      return result;
+    } catch (error) {
+      const reason = error instanceof StoreFault ? error.message : describeFault(error);
+      this.#markDown(reason);
+      throw new StoreFault(reason);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** A store command whose failure does not matter to the caller (it is still counted as an outage). */
+  async #attempt(command: (store: TokenStore) => Promise<unknown>): Promise<void> {
+    try {
+      await this.#call(command);
+    } catch {
+      // the outage is recorded and warned about in #call
+    }
+  }
+
+  #markDown(reason: string): void {
+    this.#skipUntil = performance.now() + STORE_RETRY_MS;
+    this.#warnOnce(reason);
+  }
+
+  /** One warning per outage: from the first fault until the store answers again. */
+  #warnOnce(reason: string): void {
+    if (this.#down) return;
+    this.#down = true;
+    this.#logger.warn(
+      `express-grafx-auth: the token store is unavailable (${reason}); using per-instance tokens until it is back`,
+    );
+    this.#telemetry.storeFault(reason);
+  }
+
+  #markUp(): void {
+    this.#skipUntil = 0;
+    if (!this.#down) return;
+    this.#down = false;
+    this.#telemetry.storeRecovered();
+  }
+
+  /** Whether the store is in an outage (for the health report). */
+  get down(): boolean {
+    return this.#down;
+  }
+}
+
+function describeFault(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return code;
+  return error instanceof Error ? error.name : 'error';
+}
+
+function storedToken(record: TokenRecord): StoredToken {
+  return {
+    token: record.token,
+    expiresAt: record.expiresAt,
+    usableUntil: record.usableUntil,
+    refreshDueAt: record.refreshDueAt,
+    scope: record.scope,
+  };
+}
+
+function storedFailure(error: GrafxAuthError): StoredFailure {
+  return { code: error.code, status: error.status, message: error.message, retryAfter: error.retryAfter };
+}
+
+function failureError(failure: StoredFailure, integration: string): GrafxAuthError {
+  const code = (KNOWN_CODES.has(failure.code) ? failure.code : GRAFX_ERROR_CODES.TOKEN_SERVER_ERROR) as GrafxErrorCode;
+  return new GrafxAuthError(code, failure.message, {
+    status: failure.status,
+    integration,
+    retryAfter: failure.retryAfter,
+  });
+}

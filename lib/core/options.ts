@@ -1,0 +1,395 @@
+// lib/core/options.ts
+// The public options of the client (with their defaults), the resolved configuration, and parseOptions().
+import { configError } from './errors.js';
+import type { Logger } from './logger.js';
+import type { TokenStore } from './token-store.js';
+
+/** The key of the integration given by top-level `clientId` / `clientSecret` / `environment`. */
+export const DEFAULT_INTEGRATION = 'default';
+
+/** The platform's login endpoint (OAuth2 client-credentials grant). */
+export const DEFAULT_TOKEN_URL = 'https://integration-login.chiligrafx.com/oauth/token';
+export const DEFAULT_AUDIENCE = 'https://chiligrafx.com';
+export const DEFAULT_CACHE_MAX = 100;
+/** Five minutes: well inside the hour before expiry in which the login server hands out a new token. */
+export const DEFAULT_REFRESH_WINDOW_MS = 5 * 60_000;
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
+/** The GraFx environment API of an environment (note the singular `environment`). */
+export function defaultApiBaseURL(environment: string): string {
+  return `https://${environment}.chili-publish.online/grafx/api/v1/environment/${environment}`;
+}
+
+/** One GraFx integration: the client credentials created in the platform for one environment. */
+export interface IntegrationConfig {
+  /** The integration's client ID. */
+  clientId: string;
+  /** The integration's client secret. Server-side only; never logged, never sent anywhere but the login server. */
+  clientSecret: string;
+  /** The environment's technical name, e.g. `cp-abc-123`. Required unless `apiBaseURL` is given. */
+  environment?: string;
+  /** This integration's environment API base URL; wins over the top-level `apiBaseURL`. */
+  apiBaseURL?: string;
+  /**
+   * Whether this integration's tokens may be handed to a browser (GraFx Studio) by `grafxTokenHandler()`.
+   * Mark only a read-only integration so.
+   * @default false
+   */
+  browser?: boolean;
+}
+
+/** Options of `createGrafxClient()`; `grafxAuth()` takes the same plus `resolveIntegration`. */
+export interface GrafxClientOptions {
+  /** Client ID of the single integration (key `'default'`). Use either this trio or `integrations`. */
+  clientId?: string;
+  /** Client secret of the single integration. */
+  clientSecret?: string;
+  /** Environment technical name of the single integration, e.g. `cp-abc-123`. */
+  environment?: string;
+  /**
+   * Whether the single integration's tokens may be handed to a browser by `grafxTokenHandler()`.
+   * @default false
+   */
+  browser?: boolean;
+  /** Several integrations, by key. */
+  integrations?: Record<string, IntegrationConfig>;
+  /**
+   * The login server's token endpoint.
+   * @default 'https://integration-login.chiligrafx.com/oauth/token'
+   */
+  tokenURL?: string;
+  /**
+   * The `audience` form field of the token request.
+   * @default 'https://chiligrafx.com'
+   */
+  audience?: string;
+  /**
+   * The environment API base URL: a string, or a function of the environment name.
+   * @default (env) => `https://${env}.chili-publish.online/grafx/api/v1/environment/${env}`
+   */
+  apiBaseURL?: string | ((environment: string) => string);
+  /** The token cache (an LRU keyed by integration). */
+  cache?: {
+    /**
+     * How many integrations' tokens the cache holds at once.
+     * @default 100
+     */
+    max?: number;
+  };
+  /**
+   * How long before expiry a token is renewed (in the background: requests keep using the still-valid
+   * token meanwhile). For a token whose remaining lifetime is shorter than twice this window, renewal
+   * is due halfway through its remaining lifetime instead, so short tokens work and a renewal that
+   * returns the same token never triggers another one at once.
+   * @default 300000 (5 minutes)
+   */
+  refreshWindowMs?: number;
+  /**
+   * Time limit of one token request, in milliseconds.
+   * @default 10000
+   */
+  timeoutMs?: number;
+  /**
+   * A shared token store (e.g. `RedisTokenStore` from `express-grafx-auth/redis`) so that the instances of an app
+   * share one token per integration and one of them asks the login server. The in-memory cache stays in front.
+   * @default undefined (each instance asks for its own tokens)
+   */
+  store?: TokenStore;
+  /**
+   * Where warnings go (a token store outage, once per outage). Never given a secret or a token.
+   * @default console
+   */
+  logger?: Logger;
+  /**
+   * The clock, in milliseconds since the epoch. For tests only.
+   * @default Date.now
+   */
+  clock?: () => number;
+}
+
+/** One integration, validated, with its API base URL computed. */
+export interface ResolvedIntegration {
+  readonly key: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly environment: string | undefined;
+  readonly apiBaseURL: string;
+  readonly browser: boolean;
+}
+
+/** The client's configuration after parseOptions(): every default applied, everything validated. */
+export interface ResolvedOptions {
+  readonly integrations: ReadonlyMap<string, ResolvedIntegration>;
+  /** The key used when none is given: the only integration's, or undefined when there are several. */
+  readonly defaultIntegration: string | undefined;
+  readonly tokenURL: string;
+  readonly audience: string;
+  readonly cacheMax: number;
+  readonly refreshWindowMs: number;
+  readonly timeoutMs: number;
+  readonly store: TokenStore | undefined;
+  readonly logger: Logger;
+  readonly clock: () => number;
+}
+
+/** Every option key, checked by the compiler: adding an option without listing it here fails the build. */
+const CLIENT_OPTION_KEYS: Record<keyof GrafxClientOptions, true> = {
+  clientId: true,
+  clientSecret: true,
+  environment: true,
+  browser: true,
+  integrations: true,
+  tokenURL: true,
+  audience: true,
+  apiBaseURL: true,
+  cache: true,
+  refreshWindowMs: true,
+  timeoutMs: true,
+  store: true,
+  logger: true,
+  clock: true,
+};
+const INTEGRATION_KEYS: Record<keyof IntegrationConfig, true> = {
+  clientId: true,
+  clientSecret: true,
+  environment: true,
+  apiBaseURL: true,
+  browser: true,
+};
+
+const ENVIRONMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * Validates the options and applies the defaults. Throws a GrafxAuthError (`GRAFX_CONFIG_INVALID`)
+ * whose message names the option at fault. `extraKeys` are options of a wrapper (the Express adapter).
+ */
+export function parseOptions(options: unknown, extraKeys: readonly string[] = []): ResolvedOptions {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw configError(`options must be an object, received ${describe(options)}`);
+  }
+  const opts = options as Record<string, unknown>;
+  checkKnownKeys(opts, [...Object.keys(CLIENT_OPTION_KEYS), ...extraKeys], '');
+
+  const tokenURL = optionalHttpURL(opts.tokenURL, 'tokenURL') ?? DEFAULT_TOKEN_URL;
+  const audience = optionalString(opts.audience, 'audience') ?? DEFAULT_AUDIENCE;
+  const apiBaseURL = opts.apiBaseURL;
+  if (apiBaseURL !== undefined && typeof apiBaseURL !== 'function') optionalHttpURL(apiBaseURL, 'apiBaseURL');
+
+  let cacheMax = DEFAULT_CACHE_MAX;
+  if (opts.cache !== undefined) {
+    if (typeof opts.cache !== 'object' || opts.cache === null) {
+      throw configError(`\`cache\` must be an object like { max: 100 }, received ${describe(opts.cache)}`);
+    }
+    const cache = opts.cache as Record<string, unknown>;
+    checkKnownKeys(cache, ['max'], 'cache.');
+    if (cache.max !== undefined) cacheMax = positiveInteger(cache.max, 'cache.max');
+  }
+  const refreshWindowMs =
+    opts.refreshWindowMs === undefined
+      ? DEFAULT_REFRESH_WINDOW_MS
+      : nonNegativeInteger(opts.refreshWindowMs, 'refreshWindowMs');
+  const timeoutMs = opts.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : positiveInteger(opts.timeoutMs, 'timeoutMs');
+  if (opts.clock !== undefined && typeof opts.clock !== 'function') {
+    throw configError(`\`clock\` must be a function returning milliseconds, received ${describe(opts.clock)}`);
+  }
+  const clock = (opts.clock as (() => number) | undefined) ?? Date.now;
+  const store = opts.store === undefined ? undefined : checkStore(opts.store);
+  if (opts.logger !== undefined && typeof (opts.logger as Partial<Logger> | null)?.warn !== 'function') {
+    throw configError('`logger` must be an object with a warn(message) method, such as console');
+  }
+  const logger = (opts.logger as Logger | undefined) ?? console;
+
+  const integrations = new Map<string, ResolvedIntegration>();
+  const single =
+    opts.clientId !== undefined ||
+    opts.clientSecret !== undefined ||
+    opts.environment !== undefined ||
+    opts.browser !== undefined;
+  if (opts.integrations !== undefined) {
+    if (single) {
+      throw configError(
+        'use either `clientId`/`clientSecret`/`environment` (one integration) or `integrations` (several), not both',
+      );
+    }
+    if (typeof opts.integrations !== 'object' || opts.integrations === null || Array.isArray(opts.integrations)) {
+      throw configError(`\`integrations\` must be an object of { [key]: { clientId, clientSecret, environment } }`);
+    }
+    const entries = Object.entries(opts.integrations as Record<string, unknown>);
+    if (entries.length === 0) throw configError('`integrations` is empty: configure at least one integration');
+    for (const [key, value] of entries) {
+      if (typeof value !== 'object' || value === null) {
+        throw configError(`\`integrations.${key}\` must be an object of { clientId, clientSecret, environment }`);
+      }
+      checkKnownKeys(value as Record<string, unknown>, Object.keys(INTEGRATION_KEYS), `integrations.${key}.`);
+      integrations.set(
+        key,
+        resolveIntegration(key, value as Record<string, unknown>, `integrations.${key}.`, apiBaseURL),
+      );
+    }
+  } else {
+    integrations.set(DEFAULT_INTEGRATION, resolveIntegration(DEFAULT_INTEGRATION, opts, '', apiBaseURL));
+  }
+
+  return {
+    integrations,
+    defaultIntegration: integrations.size === 1 ? [...integrations.keys()][0] : undefined,
+    tokenURL,
+    audience,
+    cacheMax,
+    refreshWindowMs,
+    timeoutMs,
+    store,
+    logger,
+    clock,
+  };
+}
+
+const STORE_METHODS = [
+  'get',
+  'set',
+  'deleteIfToken',
+  'acquireLock',
+  'releaseLock',
+  'setFailure',
+  'getFailure',
+] as const;
+
+function checkStore(store: unknown): TokenStore {
+  const missing = STORE_METHODS.filter(
+    (name) => typeof (store as Record<string, unknown> | null)?.[name] !== 'function',
+  );
+  if (typeof store !== 'object' || store === null || missing.length > 0) {
+    throw configError(
+      `\`store\` must implement the TokenStore interface (missing: ${missing.join(', ') || 'everything'}), e.g. new RedisTokenStore({ client })`,
+    );
+  }
+  return store as TokenStore;
+}
+
+function resolveIntegration(
+  key: string,
+  config: Record<string, unknown>,
+  prefix: string,
+  topLevelBase: unknown,
+): ResolvedIntegration {
+  const clientId = requiredString(config.clientId, `${prefix}clientId`);
+  const clientSecret = requiredString(config.clientSecret, `${prefix}clientSecret`);
+  const environment = optionalString(config.environment, `${prefix}environment`);
+  if (environment !== undefined && !ENVIRONMENT_NAME.test(environment)) {
+    throw configError(
+      `\`${prefix}environment\` must be an environment's technical name such as "cp-abc-123" (letters, digits, '-', '.', '_')`,
+    );
+  }
+  const own = prefix === '' ? undefined : optionalHttpURL(config.apiBaseURL, `${prefix}apiBaseURL`);
+  let apiBaseURL = own;
+  if (apiBaseURL === undefined && typeof topLevelBase === 'string') apiBaseURL = topLevelBase;
+  if (apiBaseURL === undefined) {
+    if (environment === undefined) {
+      throw configError(
+        `\`${prefix}environment\` is required (or give \`${prefix === '' ? '' : prefix}apiBaseURL\` as a URL string)`,
+      );
+    }
+    if (typeof topLevelBase === 'function') {
+      const computed: unknown = (topLevelBase as (env: string) => unknown)(environment);
+      apiBaseURL = optionalHttpURL(computed, `apiBaseURL(${JSON.stringify(environment)})`);
+      if (apiBaseURL === undefined) throw configError(`\`apiBaseURL\` returned nothing for "${environment}"`);
+    } else {
+      apiBaseURL = defaultApiBaseURL(environment);
+    }
+  }
+  if (config.browser !== undefined && typeof config.browser !== 'boolean') {
+    throw configError(`\`${prefix}browser\` must be true or false, received ${describe(config.browser)}`);
+  }
+  const browser = config.browser === true;
+  return { key, clientId, clientSecret, environment, apiBaseURL: apiBaseURL.replace(/\/+$/, ''), browser };
+}
+
+function checkKnownKeys(object: Record<string, unknown>, known: readonly string[], prefix: string): void {
+  for (const key of Object.keys(object)) {
+    if (known.includes(key)) continue;
+    if (key === 'resolveIntegration') {
+      throw configError(
+        '`resolveIntegration` is an option of grafxAuth(), not of the client: use grafxAuth(client, { resolveIntegration })',
+      );
+    }
+    const guess = closest(key, known);
+    throw configError(
+      `received an unsupported option, \`${prefix}${key}\`.${guess === undefined ? '' : ` Did you mean \`${prefix}${guess}\`?`}`,
+    );
+  }
+}
+
+function requiredString(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw configError(`\`${name}\` is required (a non-empty string), received ${describe(value)}`);
+  }
+  return value;
+}
+
+function optionalString(value: unknown, name: string): string | undefined {
+  return value === undefined ? undefined : requiredString(value, name);
+}
+
+function optionalHttpURL(value: unknown, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  const text = requiredString(value, name);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw configError(`\`${name}\` must be an absolute http(s) URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw configError(`\`${name}\` must be an absolute http(s) URL, not ${url.protocol}`);
+  }
+  return text;
+}
+
+function positiveInteger(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw configError(`\`${name}\` must be a positive integer, received ${describe(value)}`);
+  }
+  return value;
+}
+
+function nonNegativeInteger(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw configError(`\`${name}\` must be a non-negative integer (milliseconds), received ${describe(value)}`);
+  }
+  return value;
+}
+
+/** Describes a received value without ever printing a string's content (it could be a secret). */
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : `${value}`;
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
+
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}

@@ -1,0 +1,208 @@
+// lib/core/token-cache.ts
+// TokenCache: one access token per integration in an LRU, fetched once for all concurrent callers, renewed before expiry.
+import { LRUCache } from 'lru-cache';
+import { GrafxAuthError, clientClosedError } from './errors.js';
+import { type FetchPurpose, FleetTokenFetch } from './fleet-token-fetch.js';
+import type { ResolvedIntegration, ResolvedOptions } from './options.js';
+import { TokenEndpoint } from './token-endpoint.js';
+import type { Telemetry } from './telemetry.js';
+import { storeKey } from './token-store.js';
+import { type TokenRecord, tokenRecord } from './token-record.js';
+
+/** What a fetch knows: the token the API refused, when a 401 caused it. */
+interface FetchContext {
+  rejected?: string;
+}
+
+/** Failure bookkeeping of one integration: a failing login server is asked again only after a backoff. */
+interface FailureState {
+  failures: number;
+  retryAt: number;
+  lastError: GrafxAuthError | undefined;
+}
+
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_MAX_MS = 15_000;
+
+export class TokenCache {
+  readonly #integrations: ReadonlyMap<string, ResolvedIntegration>;
+  readonly #endpoint: TokenEndpoint;
+  readonly #clock: () => number;
+  readonly #refreshWindowMs: number;
+  readonly #failures = new Map<string, FailureState>();
+  readonly #cache: LRUCache<string, TokenRecord, FetchContext | undefined>;
+  readonly #fleet: FleetTokenFetch | undefined;
+  readonly #storeKeys = new Map<string, string>();
+  readonly #telemetry: Telemetry;
+  readonly #closing = new AbortController();
+  readonly #inFlight = new Set<Promise<unknown>>();
+
+  constructor(options: ResolvedOptions, telemetry: Telemetry) {
+    this.#integrations = options.integrations;
+    this.#telemetry = telemetry;
+    const closing = this.#closing.signal;
+    this.#endpoint = new TokenEndpoint(options.tokenURL, options.audience, options.timeoutMs, closing);
+    this.#clock = options.clock;
+    this.#refreshWindowMs = options.refreshWindowMs;
+    if (options.store !== undefined) {
+      const { clock, timeoutMs, logger } = options;
+      this.#fleet = new FleetTokenFetch(options.store, { clock, timeoutMs, logger, telemetry, closing });
+      for (const { key, clientId } of options.integrations.values()) {
+        this.#storeKeys.set(key, storeKey(options.tokenURL, options.audience, clientId));
+      }
+    }
+    this.#cache = new LRUCache<string, TokenRecord, FetchContext | undefined>({
+      max: options.cacheMax,
+      perf: { now: options.clock },
+      // An evicted integration's fetch in flight still answers the callers waiting for it.
+      ignoreFetchAbort: true,
+      fetchMethod: (key, stale, { options: entry, context }) => this.#fetchToken(key, stale, entry, context),
+    });
+  }
+
+  /**
+   * The cached token of `integration` if it is usable now (and is not `unless`), synchronously; else undefined.
+   * When its renewal is due, starts one in the background (shared by every caller) and still returns it.
+   */
+  peek(integration: string, unless?: string): TokenRecord | undefined {
+    const record = this.#cache.get(integration);
+    if (record === undefined || record.token === unless) return undefined;
+    const now = this.#clock();
+    if (now >= record.usableUntil) return undefined;
+    if (now >= record.refreshDueAt) this.#renewInBackground(integration, now);
+    return record;
+  }
+
+  /** A usable token: the cached one, or one fetched for all concurrent callers at once. */
+  get(integration: string): TokenRecord | Promise<TokenRecord> {
+    return this.peek(integration) ?? this.#load(integration, false);
+  }
+
+  /**
+   * After the API refused `failedToken`: a renewed token. Renews only if `failedToken` is still the cached
+   * one; if another caller renewed it already (or is renewing it), that token is used instead.
+   */
+  renewAfterRejection(integration: string, failedToken: string): Promise<TokenRecord> {
+    const record = this.peek(integration, failedToken);
+    return record === undefined ? this.#load(integration, true, { rejected: failedToken }) : Promise.resolve(record);
+  }
+
+  /** Forgets every cached token. */
+  clear(): void {
+    this.#cache.clear();
+  }
+
+  /** What the health report shows of an integration: its usable token (if any) and whether its last fetch failed. */
+  status(integration: string): { record: TokenRecord | undefined; failing: boolean; storeDown: boolean } {
+    const record = this.#cache.peek(integration);
+    const now = this.#clock();
+    return {
+      record: record !== undefined && now < record.usableUntil ? record : undefined,
+      failing: this.#failures.has(integration),
+      storeDown: this.#fleet?.down ?? false,
+    };
+  }
+
+  /** Stops for good: aborts token requests in flight, starts no renewal, forgets every token. */
+  async close(): Promise<void> {
+    this.#closing.abort();
+    await Promise.allSettled([...this.#inFlight]);
+    this.#cache.clear();
+  }
+
+  get closed(): boolean {
+    return this.#closing.signal.aborted;
+  }
+
+  async #load(integration: string, forceRefresh: boolean, context?: FetchContext): Promise<TokenRecord> {
+    const record = await this.#cache.fetch(integration, { forceRefresh, context });
+    if (record === undefined) throw new Error(`express-grafx-auth: no token for "${integration}"`);
+    return record;
+  }
+
+  #renewInBackground(integration: string, now: number): void {
+    if (this.#closing.signal.aborted) return;
+    const failure = this.#failures.get(integration);
+    if (failure !== undefined && now < failure.retryAt) return;
+    // allowStale: callers meanwhile get the still-valid token; a failed renewal keeps it (and is retried after a backoff).
+    this.#cache
+      .fetch(integration, { forceRefresh: true, allowStale: true, allowStaleOnFetchRejection: true })
+      .catch(() => undefined);
+  }
+
+  async #fetchToken(
+    key: string,
+    stale: TokenRecord | undefined,
+    entry: LRUCache.FetcherOptions<string, TokenRecord, FetchContext | undefined>['options'],
+    context: FetchContext | undefined,
+  ): Promise<TokenRecord> {
+    const integration = this.#integrations.get(key);
+    if (integration === undefined) throw new Error(`express-grafx-auth: unknown integration "${key}"`);
+    if (this.#closing.signal.aborted) throw clientClosedError(key);
+    const failure = this.#failures.get(key);
+    if (failure?.lastError !== undefined && this.#clock() < failure.retryAt) {
+      const retryAfter =
+        failure.lastError.retryAfter === undefined ? undefined : Math.ceil((failure.retryAt - this.#clock()) / 1000);
+      throw failure.lastError.copy(retryAfter);
+    }
+    const started = performance.now();
+    const purpose: FetchPurpose =
+      stale !== undefined && stale.token !== context?.rejected && this.#clock() < stale.usableUntil
+        ? 'renewal'
+        : 'cold';
+    const renewal = purpose === 'renewal';
+    let asked = false;
+    const grant = (): Promise<TokenRecord> => {
+      asked = true;
+      return this.#grant(integration);
+    };
+    const fleetKey = this.#storeKeys.get(key);
+    const pending =
+      this.#fleet === undefined || fleetKey === undefined
+        ? grant()
+        : this.#fleet.fetch(fleetKey, key, purpose, grant, context?.rejected);
+    this.#inFlight.add(pending);
+    try {
+      const record = await pending;
+      this.#failures.delete(key);
+      // The cache entry lives exactly as long as the token may be handed out.
+      entry.ttl = Math.max(1, record.usableUntil - this.#clock());
+      const durationMs = Math.round(performance.now() - started);
+      const source = asked ? 'login-server' : 'store';
+      this.#telemetry.tokenRenewed(
+        { integration: key, durationMs, expiresAt: record.expiresAtDate, source, renewal },
+        this.#clock(),
+      );
+      return record;
+    } catch (error) {
+      if (error instanceof GrafxAuthError) {
+        const { code, status } = error;
+        const durationMs = Math.round(performance.now() - started);
+        this.#telemetry.tokenRenewalFailed({ integration: key, durationMs, code, status, renewal });
+      }
+      throw this.#recordFailure(key, error);
+    } finally {
+      this.#inFlight.delete(pending);
+    }
+  }
+
+  async #grant(integration: ResolvedIntegration): Promise<TokenRecord> {
+    const { key, clientId, clientSecret } = integration;
+    const grant = await this.#endpoint.request({ integration: key, clientId, clientSecret });
+    return tokenRecord(key, grant.accessToken, grant.lifetimeMs, grant.scope, this.#clock(), this.#refreshWindowMs);
+  }
+
+  #recordFailure(key: string, error: unknown): GrafxAuthError | unknown {
+    if (!(error instanceof GrafxAuthError) || error.code === 'GRAFX_CLIENT_CLOSED') return error;
+    const state = this.#failures.get(key) ?? { failures: 0, retryAt: 0, lastError: undefined };
+    state.failures += 1;
+    const backoff =
+      error.retryAfter !== undefined
+        ? error.retryAfter * 1000
+        : Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (state.failures - 1));
+    state.retryAt = this.#clock() + backoff;
+    state.lastError = error;
+    this.#failures.set(key, state);
+    return error;
+  }
+}

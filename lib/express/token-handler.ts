@@ -1,0 +1,180 @@
+// lib/express/token-handler.ts
+// grafxTokenHandler(): the Express route that gives the browser (GraFx Studio) a token of a `browser: true` integration.
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import {
+  GRAFX_ERROR_CODES,
+  GrafxAuthError,
+  type GrafxClient,
+  type GrafxClientOptions,
+  createGrafxClient,
+  isGrafxClient,
+} from '../core/index.js';
+import { configError } from './config-error.js';
+import { type IntegrationResolver, looksLikeRequest } from './middleware.js';
+
+/** Decides whether a request may get a token (a session check). Anything but `true` refuses; a throw goes to `next`. */
+export type TokenRouteAuthorizer = (req: Request) => boolean | Promise<boolean>;
+
+/** Options of the token route itself. */
+export interface GrafxTokenHandlerAdapterOptions {
+  /**
+   * Returns the integration key of a request. Required when the client has several integrations. Only an integration
+   * marked `browser: true` is served; another answers 403, nothing or an unknown key 400, none of them fetch a token.
+   * @default () => the only integration's key
+   */
+  resolveIntegration?: IntegrationResolver;
+  /**
+   * Who may get a token: runs before anything else (no token is fetched for a refused request).
+   * `false` (or anything but `true`) answers 403 `GRAFX_TOKEN_ROUTE_FORBIDDEN`.
+   * @default () => true (anyone who can reach the route)
+   */
+  authorize?: TokenRouteAuthorizer;
+}
+
+/** Options of `grafxTokenHandler(options)`: the client's options plus the route's. */
+export interface GrafxTokenHandlerOptions extends GrafxClientOptions, GrafxTokenHandlerAdapterOptions {}
+
+/** The token route's answer, what the browser's `onAuthExpired` reads. */
+export interface GrafxBrowserToken {
+  /** The access token of the browser integration. */
+  token: string;
+  /** When it expires (ISO 8601), from the login server's `expires_in`. */
+  expiresAt: string;
+  /** The environment API base URL with a trailing slash (the Studio SDK's `ENVIRONMENT_API`). */
+  environmentApiUrl: string;
+}
+
+/** The route's handler, with the client it uses. */
+export type GrafxTokenHandler = RequestHandler & { readonly client: GrafxClient };
+
+/** The route's own option keys, checked by the compiler (a misspelt `authorize` must never be ignored). */
+const ADAPTER_KEYS: Record<keyof GrafxTokenHandlerAdapterOptions, true> = { resolveIntegration: true, authorize: true };
+
+/**
+ * An Express handler answering `GET` with `{ token, expiresAt, environmentApiUrl }` for the request's integration,
+ * from the client's token cache (share the client with `grafxAuth(client)`: one token for both). Only integrations
+ * marked `browser: true` are served. Answers carry `Cache-Control: no-store`. Refusals go to `next(err)` as
+ * GrafxAuthError: 405 (not GET), 403 (`authorize` said no, or not a browser integration), 400 (no or unknown key).
+ * Throws at once (GRAFX_CONFIG_INVALID) when the options are wrong, e.g. no integration is marked `browser: true`.
+ *
+ * @example
+ * app.all('/grafx/token', grafxTokenHandler(client, { resolveIntegration: () => 'studio', authorize: (req) => !!req.session?.user }));
+ */
+export function grafxTokenHandler(options: GrafxTokenHandlerOptions): GrafxTokenHandler;
+export function grafxTokenHandler(client: GrafxClient, options?: GrafxTokenHandlerAdapterOptions): GrafxTokenHandler;
+export function grafxTokenHandler(
+  optionsOrClient: GrafxTokenHandlerOptions | GrafxClient,
+  adapterOptions?: GrafxTokenHandlerAdapterOptions,
+): GrafxTokenHandler {
+  if (looksLikeRequest(optionsOrClient)) {
+    throw configError(
+      'grafxTokenHandler must be called with its options: app.all(path, grafxTokenHandler(client)), not app.all(path, grafxTokenHandler)',
+    );
+  }
+  let client: GrafxClient;
+  let adapter: Record<string, unknown>;
+  if (isGrafxClient(optionsOrClient)) {
+    client = optionsOrClient;
+    adapter = checkAdapterOptions(adapterOptions);
+  } else {
+    if (typeof optionsOrClient !== 'object' || optionsOrClient === null) {
+      throw configError(
+        'options must be an object: grafxTokenHandler({ clientId, clientSecret, environment, browser: true })',
+      );
+    }
+    if (adapterOptions !== undefined) {
+      // A misplaced `authorize` must not be ignored silently.
+      throw configError(
+        'grafxTokenHandler(options) takes one argument: put `resolveIntegration` and `authorize` in the options, or pass a client first',
+      );
+    }
+    const { resolveIntegration, authorize, ...clientOptions } = optionsOrClient;
+    client = createGrafxClient(clientOptions);
+    adapter = { resolveIntegration, authorize };
+  }
+
+  const { resolveIntegration, authorize } = adapter;
+  if (resolveIntegration !== undefined && typeof resolveIntegration !== 'function') {
+    throw configError('`resolveIntegration` must be a function (req) => integration key');
+  }
+  if (authorize !== undefined && typeof authorize !== 'function') {
+    throw configError('`authorize` must be a function (req) => boolean | Promise<boolean>');
+  }
+  const browserKeys = client.integrations.filter((key) => client.integration(key).browser);
+  if (browserKeys.length === 0) {
+    throw configError(
+      client.integrations.length === 1 && client.defaultIntegration === 'default'
+        ? 'the token route only hands out tokens of an integration marked for the browser: set `browser: true` (on a read-only integration)'
+        : `no integration is marked for the browser (${client.integrations.join(', ')}): set \`integrations.<key>.browser: true\` on a read-only integration`,
+    );
+  }
+  const defaultKey = client.defaultIntegration;
+  if (resolveIntegration === undefined && defaultKey === undefined) {
+    throw configError(
+      `several integrations are configured (${client.integrations.join(', ')}): give \`resolveIntegration\` to choose the token route's, e.g. () => ${JSON.stringify(browserKeys[0])}`,
+    );
+  }
+  const resolve = resolveIntegration as IntegrationResolver | undefined;
+  const allows = authorize as TokenRouteAuthorizer | undefined;
+
+  const answer = async (req: Request, res: Response): Promise<void> => {
+    if (allows !== undefined && (await allows(req)) !== true) {
+      throw new GrafxAuthError(GRAFX_ERROR_CODES.TOKEN_ROUTE_FORBIDDEN, 'This request may not have a GraFx token', {
+        status: 403,
+      });
+    }
+    const key = resolve === undefined ? defaultKey : await resolve(req);
+    if (typeof key !== 'string' || key === '') {
+      const message = 'No GraFx integration was chosen for this request';
+      throw new GrafxAuthError(GRAFX_ERROR_CODES.INTEGRATION_MISSING, message, { status: 400 });
+    }
+    const integration = client.integration(key); // an unknown key throws a 400 GrafxAuthError
+    if (!integration.browser) {
+      throw new GrafxAuthError(
+        GRAFX_ERROR_CODES.INTEGRATION_NOT_FOR_BROWSER,
+        `The tokens of GraFx integration ${JSON.stringify(key)} are not for browsers: it is not marked \`browser: true\``,
+        { status: 403, integration: key },
+      );
+    }
+    const { token, expiresAt } = await client.context(key);
+    const body: GrafxBrowserToken = {
+      token,
+      expiresAt: expiresAt.toISOString(),
+      environmentApiUrl: `${integration.apiBaseURL}/`,
+    };
+    res.status(200).json(body);
+  };
+
+  const handler = function grafxTokenHandler(req: Request, res: Response, next: NextFunction): void {
+    // Refusals too: no answer of this route is ever stored by a cache.
+    res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
+    if (req.method !== 'GET') {
+      res.set('Allow', 'GET');
+      const message = `The GraFx token route answers GET only, not ${req.method}`;
+      next(
+        new GrafxAuthError(GRAFX_ERROR_CODES.METHOD_NOT_ALLOWED, message, { status: 405, headers: { allow: 'GET' } }),
+      );
+      return;
+    }
+    answer(req, res).catch(next);
+  };
+  return Object.assign(handler, { client });
+}
+
+/** The second argument of `grafxTokenHandler(client, options)`, with no key but the route's own. */
+function checkAdapterOptions(options: unknown): Record<string, unknown> {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null) {
+    throw configError(
+      'the options of grafxTokenHandler(client, options) must be an object { resolveIntegration, authorize }',
+    );
+  }
+  for (const key of Object.keys(options)) {
+    if (!Object.hasOwn(ADAPTER_KEYS, key)) {
+      throw configError(
+        `received an unsupported option, \`${key}\`: grafxTokenHandler(client, options) takes \`resolveIntegration\` and \`authorize\``,
+      );
+    }
+  }
+  return options as Record<string, unknown>;
+}
