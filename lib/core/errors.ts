@@ -7,8 +7,15 @@ export const GRAFX_ERROR_CODES = {
   CONFIG_INVALID: 'GRAFX_CONFIG_INVALID',
   /** `resolveIntegration` returned nothing (no key) for this request. */
   INTEGRATION_MISSING: 'GRAFX_INTEGRATION_MISSING',
-  /** The integration key is not one of the configured integrations. */
+  /** The integration key is not one of the configured integrations (or the loader answered `undefined` for it). */
   INTEGRATION_UNKNOWN: 'GRAFX_INTEGRATION_UNKNOWN',
+  /** The `integrations` loader threw or rejected (503; the loader's error is the `cause`). */
+  INTEGRATION_LOAD_FAILED: 'GRAFX_INTEGRATION_LOAD_FAILED',
+  /**
+   * A synchronous method (`client.api(key)`, `client.integration(key)`) was called for an integration loaded on
+   * demand that is not held right now: use `await client.context(key)` or `await client.lookup(key)` (500).
+   */
+  INTEGRATION_NOT_LOADED: 'GRAFX_INTEGRATION_NOT_LOADED',
   /** The login server refused the client credentials (a 4xx other than 429). */
   CREDENTIALS_REJECTED: 'GRAFX_CREDENTIALS_REJECTED',
   /** The login server answered with a 5xx. */
