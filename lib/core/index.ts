@@ -15,10 +15,13 @@ export {
   DEFAULT_AUDIENCE,
   DEFAULT_INTEGRATION,
   DEFAULT_REFRESH_WINDOW_MS,
+  DEFAULT_RELOAD_AFTER_MS,
+  DEFAULT_UNKNOWN_MAX,
+  DEFAULT_UNKNOWN_TTL_MS,
   DEFAULT_TIMEOUT_MS,
   DEFAULT_TOKEN_URL,
   defaultApiBaseURL,
 } from './options.js';
-export type { GrafxClientOptions, IntegrationConfig } from './options.js';
+export type { GrafxClientOptions, IntegrationConfig, IntegrationLoader, LoadingOptions } from './options.js';
 export type { StoredFailure, StoredToken, TokenStore } from './token-store.js';
 export type { Logger } from './logger.js';
