@@ -3,6 +3,9 @@
 import { MAX_SERVER_TEXT_LENGTH } from './bounds.js';
 
 const REDACTED = '[redacted]';
+/** Terminal escape sequences as a whole: CSI (`ESC [ ... m`) and OSC (`ESC ] ... BEL`). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const ESCAPE_SEQUENCES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?/g;
 /** C0/C1 controls (CR, LF, ESC, ...), format characters (zero-width, bidi overrides) and line/paragraph separators. */
 const UNSAFE_CHARACTERS = /[\p{Cc}\p{Cf}\u2028\u2029]+/gu;
 
@@ -39,8 +42,11 @@ function base64Cores(bytes: Buffer): string[] {
   return cores;
 }
 
-/** Every form in which a server could echo `secret`: as sent, URL- and form-encoded, JSON-escaped, inside base64. */
-export function secretForms(secret: string): string[] {
+/**
+ * Every form in which a server could echo `secret`: as sent, URL- and form-encoded, JSON-escaped, inside base64 (and,
+ * given the client ID, the whole base64 `id:secret` of a Basic header, plain and form-urlencoded).
+ */
+export function secretForms(secret: string, clientId?: string): string[] {
   if (secret === '') return [];
   const textual = new Set([secret, encodeURIComponent(secret), formEncode(secret)]);
   for (const form of [...textual]) {
@@ -51,6 +57,12 @@ export function secretForms(secret: string): string[] {
   textual.add(jsonAsciiEscape(secret, true));
   const forms = new Set(textual);
   for (const form of textual) for (const core of base64Cores(Buffer.from(form, 'utf8'))) forms.add(core);
+  if (clientId !== undefined) {
+    for (const pair of [`${clientId}:${secret}`, `${formEncode(clientId)}:${formEncode(secret)}`]) {
+      forms.add(Buffer.from(pair, 'utf8').toString('base64'));
+      forms.add(Buffer.from(pair, 'utf8').toString('base64url'));
+    }
+  }
   // Longest first, so a longer form is removed whole before a shorter one could leave pieces of it.
   return [...forms].filter((form) => form !== '').sort((a, b) => b.length - a.length);
 }
@@ -58,8 +70,9 @@ export function secretForms(secret: string): string[] {
 /** A function that removes every form of each secret from a text. */
 export type Redactor = (text: string) => string;
 
-export function createRedactor(secrets: readonly string[]): Redactor {
-  const forms = secrets.flatMap(secretForms);
+/** A redactor of each secret; `clientId` adds the whole Basic-header forms of `clientId:secret`. */
+export function createRedactor(secrets: readonly string[], clientId?: string): Redactor {
+  const forms = secrets.flatMap((secret) => secretForms(secret, clientId)).sort((a, b) => b.length - a.length);
   return (text) => {
     let result = text;
     for (const form of forms) result = result.split(form).join(REDACTED);
@@ -73,6 +86,8 @@ export function createRedactor(secrets: readonly string[]): Redactor {
  * whitespace collapsed, and only then cut to `maxLength`, so no prefix of a secret survives the cut.
  */
 export function sanitizeServerText(text: string, redact: Redactor, maxLength = MAX_SERVER_TEXT_LENGTH): string {
-  const cleaned = redact(redact(text).replace(UNSAFE_CHARACTERS, '')).replace(/\s+/g, ' ').trim();
+  const cleaned = redact(redact(text).replace(ESCAPE_SEQUENCES, '').replace(UNSAFE_CHARACTERS, ''))
+    .replace(/\s+/g, ' ')
+    .trim();
   return cleaned.length <= maxLength ? cleaned : `${cleaned.slice(0, maxLength - 1)}…`;
 }

@@ -62,7 +62,7 @@ export class TokenEndpoint {
       if (this.#closing.aborted) throw clientClosedError(integration);
       throw this.#failure(integration, error, timeout.aborted);
     }
-    return parseTokenResponse(integration, answer, createRedactor([clientSecret]));
+    return parseTokenResponse(integration, answer, createRedactor([clientSecret], clientId));
   }
 
   /** The form body and headers of the request: the credentials in the body or in a Basic header (RFC 6749 §2.3.1). */
