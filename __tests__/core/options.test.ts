@@ -246,6 +246,7 @@ describe('bounds, transport and token request options (issue 9 §4, issue 10 §2
     'http://localhost:3000/t',
     'http://auth.localhost/t',
     'http://[::1]:8080/t',
+    'http://[::ffff:127.0.0.1]:8080/t',
     'https://login.example.com/oauth/token',
   ])('allows %s without opting in', (tokenURL) => {
     expect(parseOptions({ ...one, tokenURL, apiBaseURL: tokenURL }).tokenURL).toBe(tokenURL);

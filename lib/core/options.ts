@@ -434,7 +434,7 @@ export function isLoopbackHost(hostname: string): boolean {
     host.endsWith('.localhost') ||
     host === '::1' ||
     /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
-    /^::ffff:127\./.test(host)
+    /^::ffff:7f[0-9a-f]{2}:/.test(host)
   );
 }
 

@@ -47,7 +47,8 @@ export class TokenEndpoint {
     this.#authMethod = options.clientAuthMethod;
     this.#closing = closing;
     const Agent = this.#url.protocol === 'https:' ? https.Agent : http.Agent;
-    this.#agent = new Agent({ keepAlive: true, maxSockets: 16 });
+    // Like Node's global agent (keep-alive, idle sockets closed after 5 s), but the package's own.
+    this.#agent = new Agent({ keepAlive: true, timeout: 5000, scheduling: 'lifo', maxSockets: 16 });
     closing.addEventListener('abort', () => this.#agent.destroy(), { once: true });
   }
 
