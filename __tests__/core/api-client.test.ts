@@ -70,6 +70,7 @@ describe('on a 401 from the API', () => {
   it('retries only once: a second 401 reaches the caller with its status and body', async () => {
     const client = newClient();
     await client.getToken();
+    standIn.revokeTokens(); // so that the renewal gets a new token (the same one would not be repeated)
     standIn.apiFault(401, { times: 2 });
     const error = await failure(client.api().get('/templates'));
     expect(error.response?.status).toBe(401);

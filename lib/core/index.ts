@@ -3,6 +3,7 @@
 export { GrafxClient, createGrafxClient, isGrafxClient } from './client.js';
 export type { GrafxContext, GrafxHealth, IntegrationHealth, IntegrationInfo } from './client.js';
 export type {
+  ApiRejectsFreshTokensEvent,
   GrafxClientEvents,
   RequestRetriedEvent,
   StoreEvent,
@@ -15,6 +16,7 @@ export {
   DEFAULT_AUDIENCE,
   DEFAULT_INTEGRATION,
   DEFAULT_REFRESH_WINDOW_MS,
+  DEFAULT_REJECTION_RENEWAL_INTERVAL_MS,
   DEFAULT_TIMEOUT_MS,
   DEFAULT_TOKEN_URL,
   defaultApiBaseURL,

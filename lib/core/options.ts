@@ -14,6 +14,12 @@ export const DEFAULT_CACHE_MAX = 100;
 /** Five minutes: well inside the hour before expiry in which the login server hands out a new token. */
 export const DEFAULT_REFRESH_WINDOW_MS = 5 * 60_000;
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** After a 401 from the API, at most one token request per 30 seconds and integration. */
+export const DEFAULT_REJECTION_RENEWAL_INTERVAL_MS = 30_000;
+/** The longest `rejectionRenewalIntervalMs`: one hour. */
+export const MAX_REJECTION_RENEWAL_INTERVAL_MS = 3_600_000;
+/** The shortest `rejectionRenewalIntervalMs`: one second (a shorter one would let a refusing API cost a token request per call). */
+export const MIN_REJECTION_RENEWAL_INTERVAL_MS = 1000;
 
 /** The GraFx environment API of an environment (note the singular `environment`). */
 export function defaultApiBaseURL(environment: string): string {
@@ -90,6 +96,15 @@ export interface GrafxClientOptions {
    */
   timeoutMs?: number;
   /**
+   * After a 401 from the environment API, at most one token request per this many milliseconds and integration
+   * (concurrent 401s share it). A 401 within the interval is handed back without renewing: an API that refuses every
+   * token (a wrong environment or API base URL, missing permissions) costs one token request per interval, not one
+   * per call. Whatever the interval, a 401 is never repeated when the renewal hands back the very token refused.
+   * From 1000 (one second) to 3600000 (one hour).
+   * @default 30000 (30 seconds)
+   */
+  rejectionRenewalIntervalMs?: number;
+  /**
    * A shared token store (e.g. `RedisTokenStore` from `express-grafx-auth/redis`) so that the instances of an app
    * share one token per integration and one of them asks the login server. The in-memory cache stays in front.
    * @default undefined (each instance asks for its own tokens)
@@ -127,6 +142,7 @@ export interface ResolvedOptions {
   readonly cacheMax: number;
   readonly refreshWindowMs: number;
   readonly timeoutMs: number;
+  readonly rejectionRenewalIntervalMs: number;
   readonly store: TokenStore | undefined;
   readonly logger: Logger;
   readonly clock: () => number;
@@ -145,6 +161,7 @@ const CLIENT_OPTION_KEYS: Record<keyof GrafxClientOptions, true> = {
   cache: true,
   refreshWindowMs: true,
   timeoutMs: true,
+  rejectionRenewalIntervalMs: true,
   store: true,
   logger: true,
   clock: true,
@@ -189,6 +206,18 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
       ? DEFAULT_REFRESH_WINDOW_MS
       : nonNegativeInteger(opts.refreshWindowMs, 'refreshWindowMs');
   const timeoutMs = opts.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : positiveInteger(opts.timeoutMs, 'timeoutMs');
+  const rejectionRenewalIntervalMs =
+    opts.rejectionRenewalIntervalMs === undefined
+      ? DEFAULT_REJECTION_RENEWAL_INTERVAL_MS
+      : nonNegativeInteger(opts.rejectionRenewalIntervalMs, 'rejectionRenewalIntervalMs');
+  if (
+    rejectionRenewalIntervalMs < MIN_REJECTION_RENEWAL_INTERVAL_MS ||
+    rejectionRenewalIntervalMs > MAX_REJECTION_RENEWAL_INTERVAL_MS
+  ) {
+    throw configError(
+      `\`rejectionRenewalIntervalMs\` must be from ${MIN_REJECTION_RENEWAL_INTERVAL_MS} (one second) to ${MAX_REJECTION_RENEWAL_INTERVAL_MS} (one hour) milliseconds, received ${rejectionRenewalIntervalMs}`,
+    );
+  }
   if (opts.clock !== undefined && typeof opts.clock !== 'function') {
     throw configError(`\`clock\` must be a function returning milliseconds, received ${describe(opts.clock)}`);
   }
@@ -238,6 +267,7 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
     cacheMax,
     refreshWindowMs,
     timeoutMs,
+    rejectionRenewalIntervalMs,
     store,
     logger,
     clock,
