@@ -3,9 +3,10 @@
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
-import axios, { type AxiosError } from 'axios';
+import axios from 'axios';
 import { createGrafxClient } from 'express-grafx-auth';
 import { serve } from '../helpers/serve.js';
+import { failure } from '../helpers/failure.js';
 import { useStandIn } from '../helpers/stand-in.js';
 
 const standIn = useStandIn();
@@ -50,15 +51,6 @@ function expectNoToken(error: unknown, token: string): void {
   expect(buffers.filter((bytes) => Buffer.from(bytes).includes(token))).toHaveLength(0);
   expect(inspect(error, { showHidden: true, depth: Infinity })).not.toContain(token);
   expect(JSON.stringify(error)).not.toContain(token);
-}
-
-async function failure(promise: Promise<unknown>): Promise<AxiosError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as AxiosError;
-  }
-  throw new Error('expected the request to fail');
 }
 
 /** A loopback port nothing listens on. */

@@ -24,3 +24,4 @@ export {
 export type { GrafxClientOptions, IntegrationConfig } from './options.js';
 export type { StoredFailure, StoredToken, TokenStore } from './token-store.js';
 export type { Logger } from './logger.js';
+export type { SentRequest } from './api-error-scrubber.js';
