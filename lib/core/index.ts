@@ -25,3 +25,7 @@ export type { GrafxClientOptions, IntegrationConfig } from './options.js';
 export type { StoredFailure, StoredToken, TokenStore } from './token-store.js';
 export type { Logger } from './logger.js';
 export type { SentRequest } from './api-error-scrubber.js';
+// axios's own type guard, for error handlers that tell `req.grafx.api`'s errors apart (axios is our dependency, not
+// necessarily the app's).
+export { isAxiosError } from 'axios';
+export type { AxiosError, AxiosInstance } from 'axios';

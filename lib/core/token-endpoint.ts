@@ -1,6 +1,7 @@
 // lib/core/token-endpoint.ts
 // requestToken(): one OAuth2 client-credentials request to the login server, every failure mapped to a GrafxAuthError.
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { MAX_RETRY_AFTER_SECONDS } from './bounds.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError, type GrafxErrorCode, clientClosedError } from './errors.js';
 
 /** What the login server granted. */
@@ -16,9 +17,6 @@ export interface TokenRequest {
   clientId: string;
   clientSecret: string;
 }
-
-/** The longest Retry-After honoured; a longer one is treated as this (a bad header must not block for hours). */
-const MAX_RETRY_AFTER_SECONDS = 600;
 
 /**
  * The HTTP client of the token endpoint: its own axios instance, never the API client's, so no
