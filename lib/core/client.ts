@@ -4,7 +4,7 @@ import type { AxiosInstance } from 'axios';
 import { createApiClient } from './api-client.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError, clientClosedError } from './errors.js';
 import { type GrafxClientOptions, type ResolvedIntegration, parseOptions } from './options.js';
-import { type GrafxClientEvents, type RequestRetriedEvent, Telemetry } from './telemetry.js';
+import { type GrafxClientEvents, Telemetry } from './telemetry.js';
 import { TokenCache } from './token-cache.js';
 import type { TokenRecord } from './token-record.js';
 
@@ -46,6 +46,13 @@ export interface IntegrationHealth {
   renewals: number;
   failures: number;
   retries: number;
+  /**
+   * The API's latest answers refused freshly issued tokens (a wrong environment name or API base URL, or missing
+   * permissions); cleared when it accepts a request again. Does not change `canServe`.
+   */
+  apiRejectingTokens: boolean;
+  /** When the API last refused a fresh token (ISO 8601); null if it never did. */
+  lastTokenRejectionAt: string | null;
   /** The first characters of the client ID, to tell integrations apart. */
   clientId: string;
   environment: string | null;
@@ -82,9 +89,10 @@ export class GrafxClient {
     this.#clock = resolved.clock;
     this.#storeConfigured = resolved.store !== undefined;
     this.#tokens = new TokenCache(resolved, this.#telemetry);
+    const { clock, rejectionRenewalIntervalMs } = resolved;
     for (const { key, apiBaseURL } of resolved.integrations.values()) {
-      const onRetry = (event: RequestRetriedEvent): void => this.#telemetry.requestRetried(event);
-      this.#apis.set(key, createApiClient(key, apiBaseURL, this.#tokens, {}, onRetry));
+      const settings = { events: this.#telemetry, clock, rejectionRenewalIntervalMs };
+      this.#apis.set(key, createApiClient(key, apiBaseURL, this.#tokens, settings));
     }
     Object.defineProperty(this, CLIENT_BRAND, { value: true });
   }
@@ -133,8 +141,8 @@ export class GrafxClient {
   }
 
   /**
-   * Listens to the client's events: `tokenRenewed`, `tokenRenewalFailed`, `requestRetried`, `storeFault`,
-   * `storeRecovered`. Payloads carry integration keys, timings and error codes, never a token or a secret.
+   * Listens to the client's events: `tokenRenewed`, `tokenRenewalFailed`, `requestRetried`,
+   * `apiRejectsFreshTokens`, `storeFault`, `storeRecovered`. Payloads carry integration keys, timings and error codes, never a token or a secret.
    * A listener that throws does not disturb requests.
    */
   on<E extends keyof GrafxClientEvents>(event: E, listener: (payload: GrafxClientEvents[E]) => void): this {
@@ -168,6 +176,8 @@ export class GrafxClient {
         renewals: stats.renewals,
         failures: stats.failures,
         retries: stats.retries,
+        apiRejectingTokens: stats.apiRejectingTokens,
+        lastTokenRejectionAt: isoTime(stats.lastTokenRejectionAt),
         clientId: `${clientId.slice(0, Math.min(4, Math.floor(clientId.length / 3)))}…`,
         environment: environment ?? null,
       };
@@ -215,6 +225,10 @@ export class GrafxClient {
     if (!this.#integrations.has(integration)) throw unknownIntegration(integration);
     return integration;
   }
+}
+
+function isoTime(ms: number | undefined): string | null {
+  return ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString();
 }
 
 function unknownIntegration(key: string): GrafxAuthError {

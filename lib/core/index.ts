@@ -3,6 +3,7 @@
 export { GrafxClient, createGrafxClient, isGrafxClient } from './client.js';
 export type { GrafxContext, GrafxHealth, IntegrationHealth, IntegrationInfo } from './client.js';
 export type {
+  ApiRejectsFreshTokensEvent,
   GrafxClientEvents,
   RequestRetriedEvent,
   StoreEvent,
@@ -15,6 +16,7 @@ export {
   DEFAULT_AUDIENCE,
   DEFAULT_INTEGRATION,
   DEFAULT_REFRESH_WINDOW_MS,
+  DEFAULT_REJECTION_RENEWAL_INTERVAL_MS,
   DEFAULT_TIMEOUT_MS,
   DEFAULT_TOKEN_URL,
   defaultApiBaseURL,
@@ -31,3 +33,8 @@ export {
 } from './bounds.js';
 export type { StoredFailure, StoredToken, TokenStore } from './token-store.js';
 export type { Logger } from './logger.js';
+export type { SentRequest } from './api-error-scrubber.js';
+// axios's own type guard, for error handlers that tell `req.grafx.api`'s errors apart (axios is our dependency, not
+// necessarily the app's).
+export { isAxiosError } from 'axios';
+export type { AxiosError, AxiosInstance } from 'axios';

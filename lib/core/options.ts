@@ -15,6 +15,12 @@ export const DEFAULT_CACHE_MAX = 100;
 /** Five minutes: well inside the hour before expiry in which the login server hands out a new token. */
 export const DEFAULT_REFRESH_WINDOW_MS = 5 * 60_000;
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** After a 401 from the API, at most one token request per 30 seconds and integration. */
+export const DEFAULT_REJECTION_RENEWAL_INTERVAL_MS = 30_000;
+/** The longest `rejectionRenewalIntervalMs`: one hour. */
+export const MAX_REJECTION_RENEWAL_INTERVAL_MS = 3_600_000;
+/** The shortest `rejectionRenewalIntervalMs`: one second (a shorter one would let a refusing API cost a token request per call). */
+export const MIN_REJECTION_RENEWAL_INTERVAL_MS = 1000;
 
 /** How the client authenticates to the token endpoint (RFC 6749 §2.3.1). */
 export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic';
@@ -125,6 +131,15 @@ export interface GrafxClientOptions {
    */
   timeoutMs?: number;
   /**
+   * After a 401 from the environment API, at most one token request per this many milliseconds and integration
+   * (concurrent 401s share it). A 401 within the interval is handed back without renewing: an API that refuses every
+   * token (a wrong environment or API base URL, missing permissions) costs one token request per interval, not one
+   * per call. Whatever the interval, a 401 is never repeated when the renewal hands back the very token refused.
+   * From 1000 (one second) to 3600000 (one hour).
+   * @default 30000 (30 seconds)
+   */
+  rejectionRenewalIntervalMs?: number;
+  /**
    * A shared token store (e.g. `RedisTokenStore` from `express-grafx-auth/redis`) so that the instances of an app
    * share one token per integration and one of them asks the login server. The in-memory cache stays in front.
    * @default undefined (each instance asks for its own tokens)
@@ -166,6 +181,7 @@ export interface ResolvedOptions {
   readonly cacheMax: number;
   readonly refreshWindowMs: number;
   readonly timeoutMs: number;
+  readonly rejectionRenewalIntervalMs: number;
   readonly store: TokenStore | undefined;
   readonly logger: Logger;
   readonly clock: () => number;
@@ -187,6 +203,7 @@ const CLIENT_OPTION_KEYS: Record<keyof GrafxClientOptions, true> = {
   cache: true,
   refreshWindowMs: true,
   timeoutMs: true,
+  rejectionRenewalIntervalMs: true,
   store: true,
   logger: true,
   clock: true,
@@ -244,6 +261,18 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
       : nonNegativeInteger(opts.refreshWindowMs, 'refreshWindowMs', MAX_TIMER_MS);
   const timeoutMs =
     opts.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : positiveInteger(opts.timeoutMs, 'timeoutMs', MAX_TIMER_MS);
+  const rejectionRenewalIntervalMs =
+    opts.rejectionRenewalIntervalMs === undefined
+      ? DEFAULT_REJECTION_RENEWAL_INTERVAL_MS
+      : nonNegativeInteger(opts.rejectionRenewalIntervalMs, 'rejectionRenewalIntervalMs', Number.MAX_SAFE_INTEGER);
+  if (
+    rejectionRenewalIntervalMs < MIN_REJECTION_RENEWAL_INTERVAL_MS ||
+    rejectionRenewalIntervalMs > MAX_REJECTION_RENEWAL_INTERVAL_MS
+  ) {
+    throw configError(
+      `\`rejectionRenewalIntervalMs\` must be from ${MIN_REJECTION_RENEWAL_INTERVAL_MS} (one second) to ${MAX_REJECTION_RENEWAL_INTERVAL_MS} (one hour) milliseconds, received ${rejectionRenewalIntervalMs}`,
+    );
+  }
   if (opts.clock !== undefined && typeof opts.clock !== 'function') {
     throw configError(`\`clock\` must be a function returning milliseconds, received ${describe(opts.clock)}`);
   }
@@ -296,6 +325,7 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
     cacheMax,
     refreshWindowMs,
     timeoutMs,
+    rejectionRenewalIntervalMs,
     store,
     logger,
     clock,

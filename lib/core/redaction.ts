@@ -9,6 +9,16 @@ const ESCAPE_SEQUENCES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b
 /** C0/C1 controls (CR, LF, ESC, ...), format characters (zero-width, bidi overrides) and line/paragraph separators. */
 const UNSAFE_CHARACTERS = /[\p{Cc}\p{Cf}\u2028\u2029]+/gu;
 
+/**
+ * `text` without control or invisible format characters (each run becomes one space: no forged log lines), at most
+ * `max` characters. For text that holds no secret (a stored failure message); server text goes through
+ * {@link sanitizeServerText}.
+ */
+export function sanitizeText(text: string, max: number): string {
+  const clean = text.replace(UNSAFE_CHARACTERS, ' ');
+  return clean.length <= max ? clean : `${clean.slice(0, Math.max(0, max - 1))}…`;
+}
+
 /** One form of a value as `application/x-www-form-urlencoded` writes it (space as `+`, `~` as `%7E`). */
 export function formEncode(value: string): string {
   return new URLSearchParams([['', value]]).toString().slice(1);

@@ -2,7 +2,7 @@
 // TokenCache: one access token per integration in an LRU, fetched once for all concurrent callers, renewed before expiry.
 import { LRUCache } from 'lru-cache';
 import { GrafxAuthError, clientClosedError } from './errors.js';
-import { type FetchPurpose, FleetTokenFetch } from './fleet-token-fetch.js';
+import { type FetchPurpose, FleetTokenFetch, learnedFailureEnd } from './fleet-token-fetch.js';
 import type { ResolvedIntegration, ResolvedOptions } from './options.js';
 import { TokenEndpoint } from './token-endpoint.js';
 import type { Telemetry } from './telemetry.js';
@@ -52,8 +52,8 @@ export class TokenCache {
     if (options.store !== undefined) {
       const { clock, timeoutMs, logger } = options;
       this.#fleet = new FleetTokenFetch(options.store, { clock, timeoutMs, logger, telemetry, closing });
-      for (const { key, clientId } of options.integrations.values()) {
-        this.#storeKeys.set(key, storeKey(options.tokenURL, requestIdentity(options), clientId));
+      for (const { key, clientId, clientSecret } of options.integrations.values()) {
+        this.#storeKeys.set(key, storeKey(options.tokenURL, requestIdentity(options), clientId, clientSecret));
       }
     }
     this.#cache = new LRUCache<string, TokenRecord, FetchContext | undefined>({
@@ -206,7 +206,8 @@ export class TokenCache {
       error.retryAfter !== undefined
         ? Math.max(BACKOFF_BASE_MS, error.retryAfter * 1000)
         : Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (state.failures - 1));
-    state.retryAt = this.#clock() + backoff;
+    // A failure learned from the shared store lasts no longer than the store's record of it.
+    state.retryAt = Math.min(this.#clock() + backoff, learnedFailureEnd(error) ?? Infinity);
     state.lastError = error;
     this.#failures.set(key, state);
     return error;
