@@ -1,9 +1,10 @@
 // __tests__/helpers/redis-server.ts
-// Starts a real redis-server on a free loopback port for a test file; skips (or, under CI=true, fails) without one.
+// Starts a real redis-server on a free loopback port for a test file (useRedis); skips (CI=true: fails) without one.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
+import Redis, { type RedisOptions } from 'ioredis';
 
 export const INSTALL_HINT = 'install it with `apt-get install -y redis-server` (Debian/Ubuntu) or `brew install redis`';
 
@@ -120,4 +121,52 @@ function ping(port: number): Promise<boolean> {
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
   });
+}
+
+/** A test file's redis-server and its ioredis clients (see useRedis). */
+export interface UsedRedis {
+  readonly server: RedisServer;
+  /** A client of the server (or of `url`) that gives up fast, quiet on errors; disconnected after the file. */
+  connect(url?: string, options?: RedisOptions): Redis;
+}
+
+/**
+ * Starts a redis-server before the block's tests and stops it after them; before each test it is running again
+ * (a test may have stopped it) and empty.
+ */
+export function useRedis(): UsedRedis {
+  let server: RedisServer | undefined;
+  const clients: Redis[] = [];
+  const running = (): RedisServer => {
+    if (server === undefined) throw new Error('useRedis(): redis-server is used before its beforeAll ran');
+    return server;
+  };
+  const used: UsedRedis = {
+    get server() {
+      return running();
+    },
+    connect(url = running().url, options = {}) {
+      const client = new Redis(url, {
+        maxRetriesPerRequest: 1,
+        retryStrategy: () => 100,
+        disconnectTimeout: 50,
+        ...options,
+      });
+      client.on('error', () => undefined); // the app's own concern; keeps the test output quiet
+      clients.push(client);
+      return client;
+    },
+  };
+  beforeAll(async () => {
+    server = await startRedis();
+  });
+  afterAll(async () => {
+    for (const client of clients) client.disconnect();
+    await server?.stop();
+  });
+  beforeEach(async () => {
+    await running().start();
+    await used.connect().flushall();
+  });
+  return used;
 }

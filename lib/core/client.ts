@@ -1,10 +1,10 @@
 // lib/core/client.ts
 // createGrafxClient(): the framework-free core: tenants (static or loaded) + token cache + one API client per tenant.
 import type { AxiosInstance } from 'axios';
-import { createApiClient } from './api-client.js';
+import { type ApiClientSettings, createApiClient } from './api-client.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError, clientClosedError } from './errors.js';
 import { type GrafxClientOptions, type ResolvedIntegration, parseOptions } from './options.js';
-import { type GrafxClientEvents, type RequestRetriedEvent, Telemetry } from './telemetry.js';
+import { type GrafxClientEvents, Telemetry } from './telemetry.js';
 import type { Tenant } from './tenant.js';
 import { TenantRegistry, unknownIntegration } from './tenant-registry.js';
 import { TokenCache } from './token-cache.js';
@@ -48,6 +48,13 @@ export interface IntegrationHealth {
   renewals: number;
   failures: number;
   retries: number;
+  /**
+   * The API's latest answers refused freshly issued tokens (a wrong environment name or API base URL, or missing
+   * permissions); cleared when it accepts a request again. Does not change `canServe`.
+   */
+  apiRejectingTokens: boolean;
+  /** When the API last refused a fresh token (ISO 8601); null if it never did. */
+  lastTokenRejectionAt: string | null;
   /** The first characters of the client ID, to tell integrations apart. */
   clientId: string;
   environment: string | null;
@@ -83,7 +90,7 @@ export class GrafxClient {
   readonly #clock: () => number;
   readonly #storeConfigured: boolean;
   readonly #cacheMax: number;
-  readonly #onRetry = (event: RequestRetriedEvent): void => this.#telemetry.requestRetried(event);
+  readonly #apiSettings: ApiClientSettings;
 
   constructor(options: GrafxClientOptions) {
     const resolved = parseOptions(options);
@@ -103,6 +110,8 @@ export class GrafxClient {
       rotated: (key) => this.#tokens.renew(key),
     });
     this.#tokens = new TokenCache(resolved, this.#telemetry, this.#tenants);
+    const { clock, rejectionRenewalIntervalMs } = resolved;
+    this.#apiSettings = { events: this.#telemetry, clock, rejectionRenewalIntervalMs };
     Object.defineProperty(this, CLIENT_BRAND, { value: true });
   }
 
@@ -180,8 +189,8 @@ export class GrafxClient {
   }
 
   /**
-   * Listens to the client's events: `tokenRenewed`, `tokenRenewalFailed`, `requestRetried`, `storeFault`,
-   * `storeRecovered`. Payloads carry integration keys, timings and error codes, never a token or a secret.
+   * Listens to the client's events: `tokenRenewed`, `tokenRenewalFailed`, `requestRetried`,
+   * `apiRejectsFreshTokens`, `storeFault`, `storeRecovered`. Payloads carry integration keys, timings and error codes, never a token or a secret.
    * A listener that throws does not disturb requests.
    */
   on<E extends keyof GrafxClientEvents>(event: E, listener: (payload: GrafxClientEvents[E]) => void): this {
@@ -226,6 +235,8 @@ export class GrafxClient {
           renewals: stats.renewals,
           failures: stats.failures,
           retries: stats.retries,
+          apiRejectingTokens: stats.apiRejectingTokens,
+          lastTokenRejectionAt: isoTime(stats.lastTokenRejectionAt),
           clientId: `${clientId.slice(0, Math.min(4, Math.floor(clientId.length / 3)))}…`,
           environment: environment ?? null,
         } satisfies IntegrationHealth,
@@ -269,7 +280,7 @@ export class GrafxClient {
   /** The tenant's API client, made on its first use; it goes with the tenant (its token source is the key). */
   #apiOf(tenant: Tenant): AxiosInstance {
     if (tenant.api === undefined) {
-      tenant.api = createApiClient(tenant.key, tenant.integration.apiBaseURL, this.#tokens, {}, this.#onRetry);
+      tenant.api = createApiClient(tenant.key, tenant.integration.apiBaseURL, this.#tokens, this.#apiSettings);
     }
     return tenant.api;
   }
@@ -315,6 +326,10 @@ export class GrafxClient {
 
 function infoOf({ key, environment, apiBaseURL, browser }: ResolvedIntegration): IntegrationInfo {
   return { key, environment, apiBaseURL, browser };
+}
+
+function isoTime(ms: number | undefined): string | null {
+  return ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString();
 }
 
 /** Creates a client for code outside requests; pass it to `grafxAuth(client)` so an app and its workers share one cache. */

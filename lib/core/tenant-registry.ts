@@ -35,6 +35,8 @@ export class TenantRegistry {
   /** Keys the loader did not know, remembered briefly (a negative cache, bounded). */
   readonly #unknown: LRUCache<string, true> | undefined;
   readonly #loads = new InFlight<Tenant | undefined>();
+  /** What, besides URL and client, decides which token the login server grants: the audience and any tokenParams. */
+  readonly #requestIdentity: string;
 
   constructor(options: ResolvedOptions, hooks: TenantHooks) {
     this.#options = options;
@@ -43,6 +45,8 @@ export class TenantRegistry {
     this.#clock = options.clock;
     this.#logger = options.logger;
     this.#hooks = hooks;
+    const { audience, tokenParams } = options;
+    this.#requestIdentity = tokenParams.length === 0 ? audience : JSON.stringify([audience, tokenParams]);
     this.#cache = new LRUCache<string, Tenant>({
       max: options.cacheMax,
       // A load in flight still answers the callers waiting for it when its entry is evicted.
@@ -134,8 +138,10 @@ export class TenantRegistry {
   }
 
   #create(key: string, integration: ResolvedIntegration, reloadAt: number): Tenant {
-    const { store, tokenURL, audience } = this.#options;
-    const fleetKey = store === undefined ? undefined : storeKey(tokenURL, audience, integration.clientId);
+    const { store, tokenURL } = this.#options;
+    const { clientId, clientSecret } = integration;
+    const fleetKey =
+      store === undefined ? undefined : storeKey(tokenURL, this.#requestIdentity, clientId, clientSecret);
     return { key, integration, storeKey: fleetKey, reloadAt, api: undefined };
   }
 

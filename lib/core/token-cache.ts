@@ -2,7 +2,7 @@
 // TokenCache: one access token per integration in an LRU, fetched once for all concurrent callers, renewed before expiry.
 import { LRUCache } from 'lru-cache';
 import { GrafxAuthError, clientClosedError } from './errors.js';
-import { type FetchPurpose, FleetTokenFetch } from './fleet-token-fetch.js';
+import { type FetchPurpose, FleetTokenFetch, learnedFailureEnd } from './fleet-token-fetch.js';
 import { InFlight } from './in-flight.js';
 import type { ResolvedIntegration, ResolvedOptions } from './options.js';
 import type { Tenant } from './tenant.js';
@@ -52,7 +52,7 @@ export class TokenCache {
       tenants ?? new TenantRegistry(options, { dropped: (key) => this.delete(key), rotated: (key) => this.renew(key) });
     this.#telemetry = telemetry;
     const closing = this.#closing.signal;
-    this.#endpoint = new TokenEndpoint(options.tokenURL, options.audience, options.timeoutMs, closing);
+    this.#endpoint = new TokenEndpoint(options, closing);
     this.#clock = options.clock;
     this.#refreshWindowMs = options.refreshWindowMs;
     if (options.store !== undefined) {
@@ -237,11 +237,13 @@ export class TokenCache {
     if (!(error instanceof GrafxAuthError) || error.code === 'GRAFX_CLIENT_CLOSED') return error;
     const state = this.#failures.get(key) ?? { failures: 0, retryAt: 0, lastError: undefined };
     state.failures += 1;
+    // A Retry-After of zero (or below) still leaves the minimum backoff in place.
     const backoff =
       error.retryAfter !== undefined
-        ? error.retryAfter * 1000
+        ? Math.max(BACKOFF_BASE_MS, error.retryAfter * 1000)
         : Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (state.failures - 1));
-    state.retryAt = this.#clock() + backoff;
+    // A failure learned from the shared store lasts no longer than the store's record of it.
+    state.retryAt = Math.min(this.#clock() + backoff, learnedFailureEnd(error) ?? Infinity);
     state.lastError = error;
     this.#failures.set(key, state);
     return error;
