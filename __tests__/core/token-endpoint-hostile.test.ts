@@ -415,11 +415,16 @@ describe('errors that say what the server said', () => {
     'Retry-After: %s still leaves the minimum backoff (no second request at once)',
     async (value) => {
       login.answer((res) => json(res, 429, { error: 'too_many_requests' }, { 'retry-after': value }));
-      const client = clientFor();
+      let now = Date.UTC(2026, 11, 1);
+      const client = clientFor({ clock: () => now });
       await expect(client.getToken()).rejects.toMatchObject({ code: 'GRAFX_TOKEN_RATE_LIMITED', retryAfter: 0 });
       await expect(client.getToken()).rejects.toMatchObject({ code: 'GRAFX_TOKEN_RATE_LIMITED' });
       await expect(client.getToken()).rejects.toMatchObject({ code: 'GRAFX_TOKEN_RATE_LIMITED' });
       expect(login.exchanges).toHaveLength(1);
+      // and once the minimum backoff (0.5 s) has passed, the server is asked again
+      now += 500;
+      await expect(client.getToken()).rejects.toMatchObject({ code: 'GRAFX_TOKEN_RATE_LIMITED' });
+      expect(login.exchanges).toHaveLength(2);
     },
   );
 });
