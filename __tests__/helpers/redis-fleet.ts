@@ -1,10 +1,10 @@
 // __tests__/helpers/redis-fleet.ts
-// startFleet(): several app processes (fixtures/fleet-instance.ts) sharing a Redis store, and what they saw.
+// useFleet() / startFleet(): several app processes (fixtures/fleet-instance.ts) sharing a Redis store, and what they saw.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join, resolve } from 'node:path';
 import request from 'supertest';
-import type { GrafxStandIn } from 'express-grafx-auth/testing';
+import { type GrafxStandIn, startGrafxStandIn } from 'express-grafx-auth/testing';
 
 const root = resolve(__dirname, '..', '..');
 
@@ -111,4 +111,53 @@ export async function expectOneTokenRequestForColdStart(
   expect(new Set(responses.map((r) => (r.body as { pid: number }).pid)).size).toBe(fleet.urls.length);
   expect(standIn.counts.tokenRequests).toBe(1);
   expect(standIn.counts.apiRequests).toBe(fleet.urls.length * each);
+}
+
+/** A running fleet, its stand-in and the Redis it shares (see useFleet). */
+export interface UsedFleet<R> {
+  readonly redis: R;
+  readonly standIn: GrafxStandIn;
+  readonly fleet: Fleet;
+}
+
+/**
+ * Before the block's tests: starts the Redis (`startRedis`), a stand-in whose login server takes 100 ms (so the
+ * instances' cold starts overlap), and `count` instances on `redisEnv(redis)`, then zeroes the stand-in's counts.
+ * After them: stops all three.
+ */
+export function useFleet<R extends { stop(): Promise<void> }>(
+  count: number,
+  startRedis: () => Promise<R>,
+  redisEnv: (redis: R) => Record<string, string>,
+): UsedFleet<R> {
+  let started: { redis: R; standIn: GrafxStandIn; fleet: Fleet } | undefined;
+  let redis: R | undefined;
+  let standIn: GrafxStandIn | undefined;
+  beforeAll(async () => {
+    redis = await startRedis();
+    standIn = await startGrafxStandIn({ clients: [{ clientId: 'fleet-id', clientSecret: 'fleet-secret' }] });
+    standIn.setTokenDelay(100);
+    started = { redis, standIn, fleet: await startFleet(count, standIn, redisEnv(redis)) };
+    standIn.resetCounts();
+  }, 60_000);
+  afterAll(async () => {
+    await started?.fleet.stop();
+    await standIn?.close();
+    await redis?.stop();
+  });
+  const running = () => {
+    if (started === undefined) throw new Error('useFleet(): the fleet is used before its beforeAll ran');
+    return started;
+  };
+  return {
+    get redis() {
+      return running().redis;
+    },
+    get standIn() {
+      return running().standIn;
+    },
+    get fleet() {
+      return running().fleet;
+    },
+  };
 }

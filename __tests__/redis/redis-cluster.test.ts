@@ -1,9 +1,8 @@
 // __tests__/redis/redis-cluster.test.ts
 // A fleet of four processes on a real Redis Cluster: one token for the cold start; a master killed, no request lost.
-import { type GrafxStandIn, startGrafxStandIn } from 'express-grafx-auth/testing';
 import { storeKey } from '../../lib/core/token-store.js';
 import { RedisCluster, describeWithRedisCluster } from '../helpers/redis-cluster.js';
-import { type Fleet, expectOneTokenRequestForColdStart, startFleet } from '../helpers/redis-fleet.js';
+import { expectOneTokenRequestForColdStart, useFleet } from '../helpers/redis-fleet.js';
 
 const INSTANCES = 4;
 const REQUESTS_EACH = 25;
@@ -12,37 +11,27 @@ const LIFETIME_MS = 36_000_000; // the stand-in's ten-hour tokens
 const UNTIL_RENEWAL_DUE_MS = LIFETIME_MS - 60_000;
 
 describeWithRedisCluster('a fleet of four processes sharing tokens through a Redis Cluster', () => {
-  let cluster: RedisCluster;
-  let standIn: GrafxStandIn;
-  let fleet: Fleet;
+  const used = useFleet(
+    INSTANCES,
+    () => RedisCluster.start(),
+    (cluster) => ({ REDIS_CLUSTER: cluster.startupNodes.map(({ host, port }) => `${host}:${port}`).join(',') }),
+  );
   const keyOf = (kind: 'token' | 'lock' | 'failure'): string =>
-    `grafx-auth:${kind}:{${storeKey(standIn.tokenURL, 'https://chiligrafx.com', 'fleet-id', 'fleet-secret')}}`;
-
-  beforeAll(async () => {
-    cluster = await RedisCluster.start();
-    standIn = await startGrafxStandIn({ clients: [{ clientId: 'fleet-id', clientSecret: 'fleet-secret' }] });
-    standIn.setTokenDelay(100); // a login server that takes a moment, so the instances' cold starts overlap
-    const nodes = cluster.startupNodes.map(({ host, port }) => `${host}:${port}`).join(',');
-    fleet = await startFleet(INSTANCES, standIn, { REDIS_CLUSTER: nodes });
-    standIn.resetCounts();
-  }, 60_000);
-
-  afterAll(async () => {
-    await fleet?.stop();
-    await standIn?.close();
-    await cluster?.stop();
-  });
+    `grafx-auth:${kind}:{${storeKey(used.standIn.tokenURL, 'https://chiligrafx.com', 'fleet-id', 'fleet-secret')}}`;
 
   it('asks the login server exactly once for 4 × 25 concurrent requests on a cold start', async () => {
-    await expectOneTokenRequestForColdStart(fleet, standIn, REQUESTS_EACH);
+    await expectOneTokenRequestForColdStart(used.fleet, used.standIn, REQUESTS_EACH);
   });
 
   it("keeps an integration's token, lock and failure keys in one hash slot (one master)", async () => {
-    const slots = await Promise.all((['token', 'lock', 'failure'] as const).map((kind) => cluster.slotOf(keyOf(kind))));
+    const slots = await Promise.all(
+      (['token', 'lock', 'failure'] as const).map((kind) => used.redis.slotOf(keyOf(kind))),
+    );
     expect(new Set(slots).size).toBe(1);
   });
 
   it('loses no request while the master holding the keys fails over; then a renewal is one token request', async () => {
+    const { redis: cluster, standIn, fleet } = used;
     const slot = await cluster.slotOf(keyOf('token'));
     const before = await cluster.ownerOf(slot);
     expect(before.replicas).toHaveLength(1);
@@ -82,7 +71,7 @@ describeWithRedisCluster('a fleet of four processes sharing tokens through a Red
     );
     expect(fleet.stderr()).not.toContain('fleet-secret');
 
-    console.log(
+    console.warn(
       `Redis Cluster failover: ${failoverMs} ms from SIGKILL to the replica serving the slot; ${during.length} requests ` +
         `during it, ${during.filter((status) => status !== 200).length} failed; token requests: ` +
         `${tokenRequestsBefore} for the cold start, ${tokenRequestsDuring} for the renewals during the failover ` +
