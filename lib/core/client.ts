@@ -127,6 +127,18 @@ export class GrafxClient {
       : this.#contextOf(key, found);
   }
 
+  /**
+   * Readiness from the first second: fetches the tokens of `integrations` (a key or keys; default: every configured
+   * integration) and resolves when each has one, or rejects with the first failure (a GrafxAuthError: bad
+   * credentials, an unreachable login server...). Call it at start-up, so that bad credentials show at deploy time
+   * and `health()` (the health handler) reports them before any traffic. An unknown key rejects before anything is
+   * fetched; no integrations (an empty list) resolves at once. Tokens it fetches are cached as any other.
+   */
+  async ready(integrations: string | readonly string[] = this.integrations): Promise<void> {
+    const keys = (typeof integrations === 'string' ? [integrations] : integrations).map((key) => this.#key(key));
+    await Promise.all(keys.map((key) => this.getToken(key)));
+  }
+
   /** Forgets every cached token (the next use fetches new ones). */
   clearTokens(): void {
     this.#tokens.clear();
