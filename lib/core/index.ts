@@ -21,7 +21,16 @@ export {
   DEFAULT_TOKEN_URL,
   defaultApiBaseURL,
 } from './options.js';
-export type { GrafxClientOptions, IntegrationConfig } from './options.js';
+export type { ClientAuthMethod, GrafxClientOptions, IntegrationConfig } from './options.js';
+export {
+  MAX_ACCESS_TOKEN_LENGTH,
+  MAX_CACHE_MAX,
+  MAX_RETRY_AFTER_SECONDS,
+  MAX_TIMER_MS,
+  MAX_TOKEN_LIFETIME_SECONDS,
+  MAX_TOKEN_RESPONSE_BYTES,
+  MIN_TOKEN_LIFETIME_SECONDS,
+} from './bounds.js';
 export type { StoredFailure, StoredToken, TokenStore } from './token-store.js';
 export type { Logger } from './logger.js';
 export type { SentRequest } from './api-error-scrubber.js';

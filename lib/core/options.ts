@@ -1,5 +1,6 @@
 // lib/core/options.ts
 // The public options of the client (with their defaults), the resolved configuration, and parseOptions().
+import { MAX_CACHE_MAX, MAX_TIMER_MS, MAX_TOKEN_PARAMS, MAX_TOKEN_PARAM_LENGTH } from './bounds.js';
 import { configError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { TokenStore } from './token-store.js';
@@ -20,6 +21,19 @@ export const DEFAULT_REJECTION_RENEWAL_INTERVAL_MS = 30_000;
 export const MAX_REJECTION_RENEWAL_INTERVAL_MS = 3_600_000;
 /** The shortest `rejectionRenewalIntervalMs`: one second (a shorter one would let a refusing API cost a token request per call). */
 export const MIN_REJECTION_RENEWAL_INTERVAL_MS = 1000;
+
+/** How the client authenticates to the token endpoint (RFC 6749 §2.3.1). */
+export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic';
+export const DEFAULT_CLIENT_AUTH_METHOD: ClientAuthMethod = 'client_secret_post';
+const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_post', 'client_secret_basic'];
+
+/** Form fields the package writes itself: `tokenParams` cannot set them. */
+const RESERVED_TOKEN_PARAMS: Record<string, string> = {
+  grant_type: 'it is always client_credentials',
+  client_id: 'it comes from `clientId`',
+  client_secret: 'it comes from `clientSecret`',
+  audience: 'use the `audience` option',
+};
 
 /** The GraFx environment API of an environment (note the singular `environment`). */
 export function defaultApiBaseURL(environment: string): string {
@@ -65,10 +79,31 @@ export interface GrafxClientOptions {
    */
   tokenURL?: string;
   /**
-   * The `audience` form field of the token request.
+   * The `audience` form field of the token request (always sent; a server that does not know it ignores it).
    * @default 'https://chiligrafx.com'
    */
   audience?: string;
+  /**
+   * Extra form fields of the token request, e.g. `{ resource: 'https://api.example' }` (RFC 8707) or
+   * `{ scope: 'read write' }`. An array value sends the field once per item. `grant_type`, `client_id`,
+   * `client_secret` and `audience` cannot be set here.
+   * @default {}
+   */
+  tokenParams?: Record<string, string | readonly string[]>;
+  /**
+   * How the client authenticates to the token endpoint: `'client_secret_post'` (ID and secret in the form body, the
+   * platform's way) or `'client_secret_basic'` (an `Authorization: Basic` header of the form-urlencoded ID and
+   * secret, RFC 6749 §2.3.1; then neither is in the body).
+   * @default 'client_secret_post'
+   */
+  clientAuthMethod?: ClientAuthMethod;
+  /**
+   * Allow plain `http://` for a `tokenURL` or `apiBaseURL` whose host is not loopback. Without it such a URL is
+   * refused: the secret and the tokens would cross the network in clear. Loopback (`127.0.0.1`, `::1`,
+   * `localhost`) is always allowed.
+   * @default false
+   */
+  allowInsecureHttp?: boolean;
   /**
    * The environment API base URL: a string, or a function of the environment name.
    * @default (env) => `https://${env}.chili-publish.online/grafx/api/v1/environment/${env}`
@@ -77,7 +112,7 @@ export interface GrafxClientOptions {
   /** The token cache (an LRU keyed by integration). */
   cache?: {
     /**
-     * How many integrations' tokens the cache holds at once.
+     * How many integrations' tokens the cache holds at once (at most 100000).
      * @default 100
      */
     max?: number;
@@ -91,7 +126,7 @@ export interface GrafxClientOptions {
    */
   refreshWindowMs?: number;
   /**
-   * Time limit of one token request, in milliseconds.
+   * Time limit of one token request, in milliseconds (at most 2147483647, the longest a Node.js timer holds).
    * @default 10000
    */
   timeoutMs?: number;
@@ -139,6 +174,10 @@ export interface ResolvedOptions {
   readonly defaultIntegration: string | undefined;
   readonly tokenURL: string;
   readonly audience: string;
+  /** `tokenParams` as form fields, in order (an array value gives one pair per item). */
+  readonly tokenParams: ReadonlyArray<readonly [string, string]>;
+  readonly clientAuthMethod: ClientAuthMethod;
+  readonly allowInsecureHttp: boolean;
   readonly cacheMax: number;
   readonly refreshWindowMs: number;
   readonly timeoutMs: number;
@@ -157,6 +196,9 @@ const CLIENT_OPTION_KEYS: Record<keyof GrafxClientOptions, true> = {
   integrations: true,
   tokenURL: true,
   audience: true,
+  tokenParams: true,
+  clientAuthMethod: true,
+  allowInsecureHttp: true,
   apiBaseURL: true,
   cache: true,
   refreshWindowMs: true,
@@ -187,10 +229,22 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
   const opts = options as Record<string, unknown>;
   checkKnownKeys(opts, [...Object.keys(CLIENT_OPTION_KEYS), ...extraKeys], '');
 
-  const tokenURL = optionalHttpURL(opts.tokenURL, 'tokenURL') ?? DEFAULT_TOKEN_URL;
+  if (opts.allowInsecureHttp !== undefined && typeof opts.allowInsecureHttp !== 'boolean') {
+    throw configError(`\`allowInsecureHttp\` must be true or false, received ${describe(opts.allowInsecureHttp)}`);
+  }
+  const allowInsecureHttp = opts.allowInsecureHttp === true;
+  const httpURL = (value: unknown, name: string): string | undefined => optionalHttpURL(value, name, allowInsecureHttp);
+  const tokenURL = httpURL(opts.tokenURL, 'tokenURL') ?? DEFAULT_TOKEN_URL;
   const audience = optionalString(opts.audience, 'audience') ?? DEFAULT_AUDIENCE;
+  const tokenParams = parseTokenParams(opts.tokenParams);
+  const clientAuthMethod = opts.clientAuthMethod ?? DEFAULT_CLIENT_AUTH_METHOD;
+  if (!CLIENT_AUTH_METHODS.includes(clientAuthMethod as ClientAuthMethod)) {
+    throw configError(
+      `\`clientAuthMethod\` must be 'client_secret_post' or 'client_secret_basic', received ${describe(clientAuthMethod)}`,
+    );
+  }
   const apiBaseURL = opts.apiBaseURL;
-  if (apiBaseURL !== undefined && typeof apiBaseURL !== 'function') optionalHttpURL(apiBaseURL, 'apiBaseURL');
+  if (apiBaseURL !== undefined && typeof apiBaseURL !== 'function') httpURL(apiBaseURL, 'apiBaseURL');
 
   let cacheMax = DEFAULT_CACHE_MAX;
   if (opts.cache !== undefined) {
@@ -199,17 +253,18 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
     }
     const cache = opts.cache as Record<string, unknown>;
     checkKnownKeys(cache, ['max'], 'cache.');
-    if (cache.max !== undefined) cacheMax = positiveInteger(cache.max, 'cache.max');
+    if (cache.max !== undefined) cacheMax = positiveInteger(cache.max, 'cache.max', MAX_CACHE_MAX);
   }
   const refreshWindowMs =
     opts.refreshWindowMs === undefined
       ? DEFAULT_REFRESH_WINDOW_MS
-      : nonNegativeInteger(opts.refreshWindowMs, 'refreshWindowMs');
-  const timeoutMs = opts.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : positiveInteger(opts.timeoutMs, 'timeoutMs');
+      : nonNegativeInteger(opts.refreshWindowMs, 'refreshWindowMs', MAX_TIMER_MS);
+  const timeoutMs =
+    opts.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : positiveInteger(opts.timeoutMs, 'timeoutMs', MAX_TIMER_MS);
   const rejectionRenewalIntervalMs =
     opts.rejectionRenewalIntervalMs === undefined
       ? DEFAULT_REJECTION_RENEWAL_INTERVAL_MS
-      : nonNegativeInteger(opts.rejectionRenewalIntervalMs, 'rejectionRenewalIntervalMs');
+      : nonNegativeInteger(opts.rejectionRenewalIntervalMs, 'rejectionRenewalIntervalMs', Number.MAX_SAFE_INTEGER);
   if (
     rejectionRenewalIntervalMs < MIN_REJECTION_RENEWAL_INTERVAL_MS ||
     rejectionRenewalIntervalMs > MAX_REJECTION_RENEWAL_INTERVAL_MS
@@ -252,11 +307,11 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
       checkKnownKeys(value as Record<string, unknown>, Object.keys(INTEGRATION_KEYS), `integrations.${key}.`);
       integrations.set(
         key,
-        resolveIntegration(key, value as Record<string, unknown>, `integrations.${key}.`, apiBaseURL),
+        resolveIntegration(key, value as Record<string, unknown>, `integrations.${key}.`, apiBaseURL, httpURL),
       );
     }
   } else {
-    integrations.set(DEFAULT_INTEGRATION, resolveIntegration(DEFAULT_INTEGRATION, opts, '', apiBaseURL));
+    integrations.set(DEFAULT_INTEGRATION, resolveIntegration(DEFAULT_INTEGRATION, opts, '', apiBaseURL, httpURL));
   }
 
   return {
@@ -264,6 +319,9 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
     defaultIntegration: integrations.size === 1 ? [...integrations.keys()][0] : undefined,
     tokenURL,
     audience,
+    tokenParams,
+    clientAuthMethod: clientAuthMethod as ClientAuthMethod,
+    allowInsecureHttp,
     cacheMax,
     refreshWindowMs,
     timeoutMs,
@@ -301,16 +359,17 @@ function resolveIntegration(
   config: Record<string, unknown>,
   prefix: string,
   topLevelBase: unknown,
+  httpURL: (value: unknown, name: string) => string | undefined,
 ): ResolvedIntegration {
   const clientId = requiredString(config.clientId, `${prefix}clientId`);
-  const clientSecret = requiredString(config.clientSecret, `${prefix}clientSecret`);
+  const clientSecret = requiredString(config.clientSecret, `${prefix}clientSecret`, true);
   const environment = optionalString(config.environment, `${prefix}environment`);
   if (environment !== undefined && !ENVIRONMENT_NAME.test(environment)) {
     throw configError(
       `\`${prefix}environment\` must be an environment's technical name such as "cp-abc-123" (letters, digits, '-', '.', '_')`,
     );
   }
-  const own = prefix === '' ? undefined : optionalHttpURL(config.apiBaseURL, `${prefix}apiBaseURL`);
+  const own = prefix === '' ? undefined : httpURL(config.apiBaseURL, `${prefix}apiBaseURL`);
   let apiBaseURL = own;
   if (apiBaseURL === undefined && typeof topLevelBase === 'string') apiBaseURL = topLevelBase;
   if (apiBaseURL === undefined) {
@@ -321,7 +380,7 @@ function resolveIntegration(
     }
     if (typeof topLevelBase === 'function') {
       const computed: unknown = (topLevelBase as (env: string) => unknown)(environment);
-      apiBaseURL = optionalHttpURL(computed, `apiBaseURL(${JSON.stringify(environment)})`);
+      apiBaseURL = httpURL(computed, `apiBaseURL(${JSON.stringify(environment)})`);
       if (apiBaseURL === undefined) throw configError(`\`apiBaseURL\` returned nothing for "${environment}"`);
     } else {
       apiBaseURL = defaultApiBaseURL(environment);
@@ -349,18 +408,71 @@ function checkKnownKeys(object: Record<string, unknown>, known: readonly string[
   }
 }
 
-function requiredString(value: unknown, name: string): string {
+/** A non-empty string. For a `secret`, the error names only the received type, never a value of any type. */
+function requiredString(value: unknown, name: string, secret = false): string {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw configError(`\`${name}\` is required (a non-empty string), received ${describe(value)}`);
+    const received = secret ? describeType(value) : describe(value);
+    throw configError(`\`${name}\` is required (a non-empty string), received ${received}`);
   }
   return value;
+}
+
+/** `tokenParams` as ordered form pairs: string (or string array) values of bounded size, no reserved field. */
+function parseTokenParams(value: unknown): Array<readonly [string, string]> {
+  if (value === undefined) return [];
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw configError(
+      `\`tokenParams\` must be an object of form fields such as { resource: 'https://api.example' }, received ${describe(value)}`,
+    );
+  }
+  const pairs: Array<readonly [string, string]> = [];
+  for (const [name, field] of Object.entries(value as Record<string, unknown>)) {
+    const option = `tokenParams.${name}`;
+    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(name)) {
+      throw configError(
+        `\`tokenParams\` has a field name that is not a plain form field name (letters, digits, _ . : -)`,
+      );
+    }
+    const reserved = Object.hasOwn(RESERVED_TOKEN_PARAMS, name) ? RESERVED_TOKEN_PARAMS[name] : undefined;
+    if (reserved !== undefined) throw configError(`\`${option}\` cannot be set in tokenParams: ${reserved}`);
+    const values: unknown[] = Array.isArray(field) ? field : [field];
+    if (
+      values.length === 0 ||
+      values.some((item) => typeof item !== 'string' || item.length > MAX_TOKEN_PARAM_LENGTH)
+    ) {
+      throw configError(
+        `\`${option}\` must be a string or an array of strings of at most ${MAX_TOKEN_PARAM_LENGTH} characters, received ${describeType(field)}`,
+      );
+    }
+    for (const item of values as string[]) pairs.push([name, item]);
+  }
+  if (pairs.length > MAX_TOKEN_PARAMS) {
+    throw configError(`\`tokenParams\` may hold at most ${MAX_TOKEN_PARAMS} form fields, received ${pairs.length}`);
+  }
+  return pairs;
 }
 
 function optionalString(value: unknown, name: string): string | undefined {
   return value === undefined ? undefined : requiredString(value, name);
 }
 
-function optionalHttpURL(value: unknown, name: string): string | undefined {
+/** Whether a URL's host is this machine: 127.0.0.0/8, ::1, `localhost` and `*.localhost`. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '::1' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
+    /^::ffff:7f[0-9a-f]{2}:/.test(host)
+  );
+}
+
+/**
+ * An absolute https URL, or http to a loopback host (or anywhere with `allowInsecureHttp`), without credentials.
+ * The error never echoes the URL (it could carry a password).
+ */
+function optionalHttpURL(value: unknown, name: string, allowInsecureHttp = false): string | undefined {
   if (value === undefined) return undefined;
   const text = requiredString(value, name);
   let url: URL;
@@ -372,21 +484,40 @@ function optionalHttpURL(value: unknown, name: string): string | undefined {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw configError(`\`${name}\` must be an absolute http(s) URL, not ${url.protocol}`);
   }
+  if (url.username !== '' || url.password !== '') {
+    throw configError(`\`${name}\` must not carry credentials (user:password@): give them as options instead`);
+  }
+  if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
+    throw configError(
+      `\`${name}\` uses plain http:// to a host that is not loopback: use https://, or set \`allowInsecureHttp: true\``,
+    );
+  }
   return text;
 }
 
-function positiveInteger(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw configError(`\`${name}\` must be a positive integer, received ${describe(value)}`);
+function positiveInteger(value: unknown, name: string, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) {
+    throw configError(`\`${name}\` must be a positive integer of at most ${max}, received ${describe(value)}`);
   }
   return value;
 }
 
-function nonNegativeInteger(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw configError(`\`${name}\` must be a non-negative integer (milliseconds), received ${describe(value)}`);
+function nonNegativeInteger(value: unknown, name: string, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > max) {
+    throw configError(
+      `\`${name}\` must be a non-negative integer of at most ${max} (milliseconds), received ${describe(value)}`,
+    );
   }
   return value;
+}
+
+/** The type of a received value and nothing of its content: for secrets, whatever their type. */
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string' && value === '') return 'an empty string';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /** Describes a received value without ever printing a string's content (it could be a secret). */

@@ -24,6 +24,11 @@ interface FailureState {
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 15_000;
 
+/** What, besides URL and client, decides which token the login server grants: the audience and any tokenParams. */
+function requestIdentity({ audience, tokenParams }: ResolvedOptions): string {
+  return tokenParams.length === 0 ? audience : JSON.stringify([audience, tokenParams]);
+}
+
 export class TokenCache {
   readonly #integrations: ReadonlyMap<string, ResolvedIntegration>;
   readonly #endpoint: TokenEndpoint;
@@ -41,14 +46,14 @@ export class TokenCache {
     this.#integrations = options.integrations;
     this.#telemetry = telemetry;
     const closing = this.#closing.signal;
-    this.#endpoint = new TokenEndpoint(options.tokenURL, options.audience, options.timeoutMs, closing);
+    this.#endpoint = new TokenEndpoint(options, closing);
     this.#clock = options.clock;
     this.#refreshWindowMs = options.refreshWindowMs;
     if (options.store !== undefined) {
       const { clock, timeoutMs, logger } = options;
       this.#fleet = new FleetTokenFetch(options.store, { clock, timeoutMs, logger, telemetry, closing });
       for (const { key, clientId, clientSecret } of options.integrations.values()) {
-        this.#storeKeys.set(key, storeKey(options.tokenURL, options.audience, clientId, clientSecret));
+        this.#storeKeys.set(key, storeKey(options.tokenURL, requestIdentity(options), clientId, clientSecret));
       }
     }
     this.#cache = new LRUCache<string, TokenRecord, FetchContext | undefined>({
@@ -196,9 +201,10 @@ export class TokenCache {
     if (!(error instanceof GrafxAuthError) || error.code === 'GRAFX_CLIENT_CLOSED') return error;
     const state = this.#failures.get(key) ?? { failures: 0, retryAt: 0, lastError: undefined };
     state.failures += 1;
+    // A Retry-After of zero (or below) still leaves the minimum backoff in place.
     const backoff =
       error.retryAfter !== undefined
-        ? error.retryAfter * 1000
+        ? Math.max(BACKOFF_BASE_MS, error.retryAfter * 1000)
         : Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (state.failures - 1));
     // A failure learned from the shared store lasts no longer than the store's record of it.
     state.retryAt = Math.min(this.#clock() + backoff, learnedFailureEnd(error) ?? Infinity);
