@@ -7,9 +7,13 @@ import { type GrafxClientOptions, type ResolvedIntegration, parseOptions } from 
 import { type GrafxClientEvents, type RequestRetriedEvent, Telemetry } from './telemetry.js';
 import { TokenCache } from './token-cache.js';
 import type { TokenRecord } from './token-record.js';
+import type { GrafxOutputFormat, GrafxTaskResult } from './api-types.js';
+import type { TaskWaitOptions } from './output-task.js';
+import type { GrafxQueryParams, PaginateOptions } from './paginate.js';
+import { type GrafxWorkflows, createWorkflows } from './workflows.js';
 
 /** What a request (or a worker) gets for one integration: `req.grafx` in Express. */
-export interface GrafxContext {
+export interface GrafxContext extends GrafxWorkflows {
   /** The integration key (`'default'` for the single-integration options). */
   integration: string;
   /** The environment's technical name, when configured. */
@@ -70,6 +74,7 @@ export class GrafxClient {
   readonly #integrations: ReadonlyMap<string, ResolvedIntegration>;
   readonly #tokens: TokenCache;
   readonly #apis = new Map<string, AxiosInstance>();
+  readonly #workflows = new Map<string, GrafxWorkflows>();
   readonly #telemetry = new Telemetry();
   readonly #clock: () => number;
   readonly #storeConfigured: boolean;
@@ -84,7 +89,9 @@ export class GrafxClient {
     this.#tokens = new TokenCache(resolved, this.#telemetry);
     for (const { key, apiBaseURL } of resolved.integrations.values()) {
       const onRetry = (event: RequestRetriedEvent): void => this.#telemetry.requestRetried(event);
-      this.#apis.set(key, createApiClient(key, apiBaseURL, this.#tokens, {}, onRetry));
+      const api = createApiClient(key, apiBaseURL, this.#tokens, {}, onRetry);
+      this.#apis.set(key, api);
+      this.#workflows.set(key, createWorkflows(key, api, apiBaseURL));
     }
     Object.defineProperty(this, CLIENT_BRAND, { value: true });
   }
@@ -112,6 +119,35 @@ export class GrafxClient {
   /** The integration's API client (one instance per integration, created once). */
   api(integration?: string): AxiosInstance {
     return this.#apiOf(this.#key(integration));
+  }
+
+  /** Every item of every page of a list endpoint of the integration (see `req.grafx.paginate`). */
+  paginate<T = unknown>(
+    integration: string | undefined,
+    path: string,
+    params?: GrafxQueryParams,
+    options?: PaginateOptions,
+  ): AsyncIterable<T> {
+    return this.#workflowsOf(this.#key(integration)).paginate<T>(path, params, options);
+  }
+
+  /** Starts an output of the integration and waits for its task (see `req.grafx.generateOutput`). */
+  async generateOutput(
+    integration: string | undefined,
+    format: GrafxOutputFormat,
+    body: unknown,
+    options?: TaskWaitOptions,
+  ): Promise<GrafxTaskResult> {
+    return this.#workflowsOf(this.#key(integration)).generateOutput(format, body, options);
+  }
+
+  /** Waits for a task of the integration (see `req.grafx.waitForTask`). */
+  async waitForTask(
+    integration: string | undefined,
+    taskInfoPath: string,
+    options?: TaskWaitOptions,
+  ): Promise<GrafxTaskResult> {
+    return this.#workflowsOf(this.#key(integration)).waitForTask(taskInfoPath, options);
   }
 
   /**
@@ -186,13 +222,23 @@ export class GrafxClient {
   }
 
   #contextOf(key: string, record: TokenRecord): GrafxContext {
+    const { paginate, generateOutput, waitForTask } = this.#workflowsOf(key);
     return {
       integration: key,
       environment: this.#integrations.get(key)?.environment,
       token: record.token,
       expiresAt: record.expiresAtDate,
       api: this.#apiOf(key),
+      paginate,
+      generateOutput,
+      waitForTask,
     };
+  }
+
+  #workflowsOf(key: string): GrafxWorkflows {
+    const workflows = this.#workflows.get(key);
+    if (workflows === undefined) throw unknownIntegration(key);
+    return workflows;
   }
 
   #apiOf(key: string): AxiosInstance {

@@ -22,3 +22,17 @@ export {
 export type { GrafxClientOptions, IntegrationConfig } from './options.js';
 export type { StoredFailure, StoredToken, TokenStore } from './token-store.js';
 export type { Logger } from './logger.js';
+export type { GrafxWorkflows } from './workflows.js';
+export type { GrafxQueryParams, PaginateOptions } from './paginate.js';
+export type { TaskWaitOptions } from './output-task.js';
+export type {
+  GrafxListPage,
+  GrafxOutputFormat,
+  GrafxOutputTaskDone,
+  GrafxOutputTaskStarted,
+  GrafxProblem,
+  GrafxTaskResult,
+  GrafxTemplate,
+} from './api-types.js';
+export { grafxProblem } from './grafx-problem.js';
+export { GrafxTaskError } from './task-error.js';
