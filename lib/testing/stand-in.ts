@@ -233,7 +233,7 @@ function parseStandInOptions(options: StandInOptions): StandInConfig {
     reuseWindowSeconds: optional(options.reuseWindowSeconds, 'reuseWindowSeconds', 0, DEFAULT_REUSE_WINDOW_SECONDS),
     tokenDelayMs: optional(options.tokenDelayMs, 'tokenDelayMs', 0, 0),
     templates,
-    outputTasks: parseOutputTaskBehaviour(options.outputTasks ?? {}, 'outputTasks'),
+    outputTasks: parseOutputTaskBehaviour(options.outputTasks === undefined ? {} : options.outputTasks, 'outputTasks'),
     tokenPort: options.tokenPort === undefined ? 0 : checkPort(options.tokenPort, 'tokenPort'),
     apiPort: options.apiPort === undefined ? 0 : checkPort(options.apiPort, 'apiPort'),
   };
