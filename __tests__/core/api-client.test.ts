@@ -11,20 +11,14 @@ import { parseOptions } from '../../lib/core/options.js';
 import { Telemetry } from '../../lib/core/telemetry.js';
 import { TokenCache } from '../../lib/core/token-cache.js';
 import { serve } from '../helpers/serve.js';
+import { rejection } from '../helpers/rejection.js';
 import { useStandIn } from '../helpers/stand-in.js';
 
 const standIn = useStandIn();
 
 const newClient = () => createGrafxClient(standIn.options('cp-test'));
 
-async function failure(promise: Promise<unknown>): Promise<AxiosError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as AxiosError;
-  }
-  throw new Error('expected the request to fail');
-}
+const failure = (promise: Promise<unknown>) => rejection<AxiosError>(promise);
 
 describe('on a 401 from the API', () => {
   it('renews the token and repeats the request once', async () => {

@@ -4,22 +4,14 @@ import axios from 'axios';
 import { GRAFX_ERROR_CODES, GrafxTaskError, createGrafxClient, grafxProblem } from 'express-grafx-auth';
 import { parseProblem } from '../../lib/core/grafx-problem.js';
 import { clientFor, ownApi } from '../helpers/own-api.js';
+import { rejection } from '../helpers/rejection.js';
 import { useStandIn } from '../helpers/stand-in.js';
 
 const standIn = useStandIn();
 
-async function apiError(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
-
 it('reads the problem of a failed API request (a missing template answers 500)', async () => {
   const api = createGrafxClient(standIn.options('cp-test')).api();
-  const error = await apiError(api.get('/templates/nope'));
+  const error = await rejection(api.get('/templates/nope'));
   expect(grafxProblem(error)).toEqual({
     type: 'https://tools.ietf.org/html/rfc9110#section-15.6.1',
     title: 'Internal Server Error',
@@ -41,7 +33,7 @@ it('turns the string status the platform sends into a number, and bounds and cle
     },
   }));
   try {
-    const error = await apiError(clientFor(standIn, server.base).api().get('/templates'));
+    const error = await rejection(clientFor(standIn, server.base).api().get('/templates'));
     const problem = grafxProblem(error)!;
     expect(problem.status).toBe(403);
     expect(problem.type).toBe('https://example.com/problems/permission');
@@ -84,7 +76,7 @@ it('is undefined for what is no API error: a plain error, a connection failure',
   expect(grafxProblem(undefined)).toBeUndefined();
   const server = await ownApi(() => ({ status: 200, json: {} }));
   await server.close();
-  const refused = await apiError(axios.get(server.base));
+  const refused = await rejection(axios.get(server.base));
   expect(axios.isAxiosError(refused)).toBe(true);
   expect(grafxProblem(refused)).toBeUndefined();
 });

@@ -12,6 +12,7 @@ import {
 import { type Sleep, abortableSleep } from '../../lib/core/output-task.js';
 import { createWorkflows } from '../../lib/core/workflows.js';
 import { type OwnAnswer, OWN_BASE_PATH, clientFor, ownApi } from '../helpers/own-api.js';
+import { rejection } from '../helpers/rejection.js';
 import { useStandIn } from '../helpers/stand-in.js';
 
 const standIn = useStandIn();
@@ -25,14 +26,7 @@ beforeEach(() => {
 });
 afterEach(() => client.close());
 
-async function rejection(promise: Promise<unknown>): Promise<GrafxTaskError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as GrafxTaskError;
-  }
-  throw new Error('expected a rejection');
-}
+const taskFailure = (promise: Promise<unknown>) => rejection<GrafxTaskError>(promise);
 
 /** The integration's helpers with a sleep of the test's own (real HTTP, injected pauses). */
 function workflowsWith(sleep: Sleep) {
@@ -76,7 +70,7 @@ describe('generateOutput', () => {
   it('a failed task rejects with GRAFX_TASK_FAILED, the task id and the platform problem', async () => {
     standIn.setOutputTasks({ runningPolls: 1, fail: 'The font "Gotham" is missing.' });
     const grafx = await client.context();
-    const error = await rejection(grafx.generateOutput('pdf', {}, FAST));
+    const error = await taskFailure(grafx.generateOutput('pdf', {}, FAST));
     expect(error).toBeInstanceOf(GrafxTaskError);
     expect(error).toBeInstanceOf(GrafxAuthError);
     expect(error).toMatchObject({ code: GRAFX_ERROR_CODES.TASK_FAILED, status: 502, integration: 'default' });
@@ -96,7 +90,7 @@ describe('generateOutput', () => {
 
   it('a template the platform does not know fails the task', async () => {
     const grafx = await client.context();
-    const error = await rejection(grafx.generateOutput('pdf', { templateId: 'nope' }, FAST));
+    const error = await taskFailure(grafx.generateOutput('pdf', { templateId: 'nope' }, FAST));
     expect(error.code).toBe(GRAFX_ERROR_CODES.TASK_FAILED);
     expect(error.problem?.detail).toBe('Template nope could not be loaded.');
   });
@@ -104,7 +98,7 @@ describe('generateOutput', () => {
   it('stops after timeoutMs with GRAFX_TASK_TIMEOUT naming the task (which can be waited for again)', async () => {
     standIn.setOutputTasks({ runningPolls: 1_000_000 });
     const grafx = await client.context();
-    const error = await rejection(grafx.generateOutput('mp4', {}, { ...FAST, timeoutMs: 30 }));
+    const error = await taskFailure(grafx.generateOutput('mp4', {}, { ...FAST, timeoutMs: 30 }));
     expect(error).toMatchObject({ code: GRAFX_ERROR_CODES.TASK_TIMEOUT, status: 504 });
     expect(error.taskId).toMatch(/^[0-9a-f-]{36}$/);
     expect(error.message).toContain(error.taskId);
@@ -112,7 +106,7 @@ describe('generateOutput', () => {
     expect(polls).toBeGreaterThan(0);
     standIn.setOutputTasks({});
     // The caller looks again later, by the task's id.
-    const again = await rejection(grafx.waitForTask(`/output/tasks/${error.taskId}`, { ...FAST, timeoutMs: 20 }));
+    const again = await taskFailure(grafx.waitForTask(`/output/tasks/${error.taskId}`, { ...FAST, timeoutMs: 20 }));
     expect(again.code).toBe(GRAFX_ERROR_CODES.TASK_TIMEOUT);
     expect(again.taskId).toBe(error.taskId);
     expect(standIn.counts.taskPolls).toBeGreaterThan(polls);
@@ -342,7 +336,7 @@ describe('against a hostile API', () => {
     const api = await taskApi(started, (count) => (count < 3 ? { status: 202 } : { status: 500, text: 'oops' }));
     try {
       const grafx = await clientFor(standIn, api.base).context();
-      const error = await rejection(grafx.generateOutput('pdf', {}, FAST));
+      const error = await taskFailure(grafx.generateOutput('pdf', {}, FAST));
       expect(error).toMatchObject({ code: GRAFX_ERROR_CODES.TASK_FAILED, taskId: 'a/../b', problem: undefined });
     } finally {
       await api.close();
@@ -353,7 +347,7 @@ describe('against a hostile API', () => {
     const api = await taskApi(started, () => ({ status: 404, json: { title: 'Not Found', status: '404' } }));
     try {
       const grafx = await clientFor(standIn, api.base).context();
-      const error = await rejection(grafx.generateOutput('pdf', {}, FAST));
+      const error = await taskFailure(grafx.generateOutput('pdf', {}, FAST));
       expect(axios.isAxiosError(error)).toBe(true);
       expect(grafxProblem(error)).toMatchObject({ title: 'Not Found', status: 404 });
     } finally {

@@ -2,6 +2,7 @@
 // paginate(): every item of every page over real HTTP (the stand-in, or a hostile server), lazily, within the API.
 import { GRAFX_ERROR_CODES, type GrafxTemplate, createGrafxClient } from 'express-grafx-auth';
 import { type OwnAnswer, OWN_BASE_PATH, clientFor, ownApi } from '../helpers/own-api.js';
+import { rejection } from '../helpers/rejection.js';
 import { useStandIn } from '../helpers/stand-in.js';
 
 const TEMPLATES = Array.from({ length: 23 }, (_, i) => ({
@@ -18,14 +19,9 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   return items;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<{ code?: string; message: string; status?: number }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code?: string; message: string };
-  }
-  throw new Error('expected a rejection');
-}
+/** What the loop rejected with. */
+const listFailure = (promise: Promise<unknown>) =>
+  rejection<{ code?: string; message: string; status?: number }>(promise);
 
 describe('against the stand-in', () => {
   it('yields every item of every page, in order, one request per page', async () => {
@@ -218,7 +214,7 @@ describe('against a hostile API', () => {
     try {
       const grafx = await clientFor(standIn, api.base).context();
       const seen: unknown[] = [];
-      const error = await rejection(
+      const error = await listFailure(
         (async () => {
           for await (const item of grafx.paginate('/templates')) seen.push(item);
         })(),
@@ -250,7 +246,7 @@ describe('against a hostile API', () => {
     const api = await pagedApi([(origin) => ({ status: 200, json: { data: [0], links: { nextPage: link(origin) } } })]);
     try {
       const grafx = await clientFor(standIn, api.base).context();
-      const error = await rejection(collect(grafx.paginate('/templates')));
+      const error = await listFailure(collect(grafx.paginate('/templates')));
       expect(error.code).toBe(GRAFX_ERROR_CODES.LINK_REFUSED);
       expect(api.seen).toHaveLength(1);
     } finally {
@@ -265,7 +261,7 @@ describe('against a hostile API', () => {
     ]);
     try {
       const grafx = await clientFor(standIn, api.base).context();
-      const error = await rejection(collect(grafx.paginate('/templates')));
+      const error = await listFailure(collect(grafx.paginate('/templates')));
       expect(error).toMatchObject({ code: GRAFX_ERROR_CODES.LIST_INVALID_RESPONSE, status: 502 });
       expect(error.message).toContain('loop');
       expect(api.seen).toHaveLength(2);
@@ -286,7 +282,7 @@ describe('against a hostile API', () => {
       const api = await pagedApi([() => answer]);
       try {
         const grafx = await clientFor(standIn, api.base).context();
-        const error = await rejection(collect(grafx.paginate('/templates')));
+        const error = await listFailure(collect(grafx.paginate('/templates')));
         expect(error.code).toBe(GRAFX_ERROR_CODES.LIST_INVALID_RESPONSE);
       } finally {
         await api.close();
@@ -321,7 +317,7 @@ describe('against a hostile API', () => {
     ]);
     try {
       const grafx = await clientFor(standIn, api.base).context();
-      const error = (await rejection(collect(grafx.paginate('/templates')))) as unknown as {
+      const error = (await listFailure(collect(grafx.paginate('/templates')))) as unknown as {
         response: { status: number; data: unknown };
       };
       expect(error.response.status).toBe(403);

@@ -572,14 +572,7 @@ describe('counters and recordings', () => {
     ]);
 
     standIn.resetCounts();
-    expect(standIn.counts).toEqual({
-      tokenRequests: 0,
-      tokensIssued: 0,
-      apiRequests: 0,
-      apiUnauthorized: 0,
-      outputsStarted: 0,
-      taskPolls: 0,
-    });
+    expect(Object.entries(standIn.counts).filter(([, value]) => value !== 0)).toEqual([]);
     expect(standIn.tokenRequests).toEqual([]);
     expect(standIn.apiRequests).toEqual([]);
     expect(counts).toBe(standIn.counts);

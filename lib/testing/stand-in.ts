@@ -58,14 +58,7 @@ export async function startGrafxStandIn(options: StandInOptions = {}): Promise<G
   const config = parseStandInOptions(options);
   const store = new TokenStore(config.tokenLifetimeSeconds, config.reuseWindowSeconds);
   for (const client of config.clients) store.addClient(client);
-  const counts: StandInCounts = {
-    tokenRequests: 0,
-    tokensIssued: 0,
-    apiRequests: 0,
-    apiUnauthorized: 0,
-    outputsStarted: 0,
-    taskPolls: 0,
-  };
+  const counts = zeroCounts();
   const tokenRequests: RecordedTokenRequest[] = [];
   const apiRequests: RecordedApiRequest[] = [];
   const tokenServer = new TokenServer(
@@ -164,12 +157,7 @@ class StandIn implements GrafxStandIn {
   }
 
   resetCounts(): void {
-    this.counts.tokenRequests = 0;
-    this.counts.tokensIssued = 0;
-    this.counts.apiRequests = 0;
-    this.counts.apiUnauthorized = 0;
-    this.counts.outputsStarted = 0;
-    this.counts.taskPolls = 0;
+    Object.assign(this.counts, zeroCounts());
     this.tokenRequests.length = 0;
     this.apiRequests.length = 0;
   }
@@ -178,6 +166,11 @@ class StandIn implements GrafxStandIn {
     this.closing ??= Promise.all([this.tokenServer.close(), this.api.close()]).then(() => undefined);
     return this.closing;
   }
+}
+
+/** Every counter at zero. */
+function zeroCounts(): StandInCounts {
+  return { tokenRequests: 0, tokensIssued: 0, apiRequests: 0, apiUnauthorized: 0, outputsStarted: 0, taskPolls: 0 };
 }
 
 /** The options with every default applied, validated. */
