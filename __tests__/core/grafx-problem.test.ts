@@ -4,7 +4,7 @@ import axios from 'axios';
 import { GRAFX_ERROR_CODES, GrafxTaskError, createGrafxClient, grafxProblem } from 'express-grafx-auth';
 import { parseProblem } from '../../lib/core/grafx-problem.js';
 import { clientFor, ownApi } from '../helpers/own-api.js';
-import { rejection } from '../helpers/rejection.js';
+import { rejection } from '../helpers/failure.js';
 import { useStandIn } from '../helpers/stand-in.js';
 
 const standIn = useStandIn();
@@ -37,10 +37,10 @@ it('turns the string status the platform sends into a number, and bounds and cle
     const problem = grafxProblem(error)!;
     expect(problem.status).toBe(403);
     expect(problem.type).toBe('https://example.com/problems/permission');
-    expect(problem.title.startsWith('Forbidden [31m X-Injected: 1 x')).toBe(true);
+    expect(problem.title).toMatch(/^Forbidden \[31m X-Injected: 1 x+…$/);
     expect(problem.title.length).toBeLessThanOrEqual(300);
     expect(problem.title.endsWith('…')).toBe(true);
-    expect(problem.detail).toBe('evil detail');
+    expect(problem.detail).toMatch(/^evil +detail$/);
     expect(problem.traceId).toBeUndefined();
   } finally {
     await server.close();

@@ -12,7 +12,7 @@ import {
 import { type Sleep, abortableSleep } from '../../lib/core/output-task.js';
 import { createWorkflows } from '../../lib/core/workflows.js';
 import { type OwnAnswer, OWN_BASE_PATH, clientFor, ownApi } from '../helpers/own-api.js';
-import { rejection } from '../helpers/rejection.js';
+import { rejection } from '../helpers/failure.js';
 import { useStandIn } from '../helpers/stand-in.js';
 
 const standIn = useStandIn();

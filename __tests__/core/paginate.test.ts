@@ -2,7 +2,7 @@
 // paginate(): every item of every page over real HTTP (the stand-in, or a hostile server), lazily, within the API.
 import { GRAFX_ERROR_CODES, type GrafxTemplate, createGrafxClient } from 'express-grafx-auth';
 import { type OwnAnswer, OWN_BASE_PATH, clientFor, ownApi } from '../helpers/own-api.js';
-import { rejection } from '../helpers/rejection.js';
+import { rejection } from '../helpers/failure.js';
 import { useStandIn } from '../helpers/stand-in.js';
 
 const TEMPLATES = Array.from({ length: 23 }, (_, i) => ({
@@ -128,6 +128,23 @@ describe('against the stand-in', () => {
     expect(() => client.paginate('nope', '/templates')).toThrow(
       expect.objectContaining({ code: 'GRAFX_INTEGRATION_UNKNOWN' }),
     );
+    await client.close();
+  });
+
+  it('client.paginate() of an integration loaded on demand loads it when the loop starts', async () => {
+    const client = createGrafxClient({
+      integrations: async (key) =>
+        key === 'acme'
+          ? { clientId: standIn.clientId, clientSecret: standIn.clientSecret, environment: 'acme-env' }
+          : undefined,
+      tokenURL: standIn.tokenURL,
+      apiBaseURL: standIn.apiBaseURL,
+    });
+    expect(await collect(client.paginate('acme', '/templates', {}, { pageSize: 10 }))).toHaveLength(TEMPLATES.length);
+    expect(standIn.counts.apiRequests).toBe(3);
+    await expect(collect(client.paginate('nope', '/templates'))).rejects.toMatchObject({
+      code: GRAFX_ERROR_CODES.INTEGRATION_UNKNOWN,
+    });
     await client.close();
   });
 

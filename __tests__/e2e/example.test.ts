@@ -7,8 +7,9 @@ import { useStandIn } from '../helpers/stand-in.js';
 
 const standIn = useStandIn();
 let app: ReturnType<typeof createExampleApp>;
+let client: ReturnType<typeof createGrafxClient>;
 beforeAll(async () => {
-  const client = createGrafxClient({
+  client = createGrafxClient({
     integrations: {
       main: { clientId: standIn.clientId, clientSecret: standIn.clientSecret, environment: 'demo' },
       reporting: { clientId: standIn.clientId, clientSecret: standIn.clientSecret, environment: 'demo-reporting' },
@@ -18,6 +19,8 @@ beforeAll(async () => {
   });
   app = createExampleApp(client);
 });
+// The stand-in revokes every token before each test: start without them (a 401 soon after a renewal is not renewed).
+beforeEach(() => client.clearTokens());
 
 it('GET /templates answers the templates list', async () => {
   const { body } = await request(app).get('/templates').expect(200);

@@ -7,7 +7,7 @@ import { type GrafxClientOptions, GrafxAuthError, createGrafxClient, grafxAuth }
 import { RedisTokenStore } from 'express-grafx-auth/redis';
 import { useStandIn } from '../helpers/stand-in.js';
 import { storeKey } from '../../lib/core/token-store.js';
-import { type RedisServer, describeWithRedis, freePort, startRedis } from '../helpers/redis-server.js';
+import { describeWithRedis, freePort, useRedis } from '../helpers/redis-server.js';
 import { sleep, trackUnhandledRejections } from '../helpers/serve.js';
 
 const SECRET = 'fleet-secret-must-never-reach-redis';
@@ -16,17 +16,11 @@ const ENCRYPTION_KEY = Buffer.alloc(32, 7);
 
 describeWithRedis('RedisTokenStore', () => {
   const unhandled = trackUnhandledRejections();
-  let redis: RedisServer;
+  const used = useRedis();
   const standIn = useStandIn({ clients: [{ clientId: CLIENT_ID, clientSecret: SECRET }] });
-  const clients: Redis[] = [];
   let warnings: string[];
-
-  const connect = (url = redis.url): Redis => {
-    const client = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => 100, disconnectTimeout: 50 });
-    client.on('error', () => undefined); // the app's own concern; keeps the test output quiet
-    clients.push(client);
-    return client;
-  };
+  const connect = used.connect;
+  const integrationKey = (): string => storeKey(standIn.tokenURL, 'https://chiligrafx.com', CLIENT_ID, SECRET);
   const logger = { warn: (message: string) => warnings.push(message) };
   const options = (store: RedisTokenStore, extra: Partial<GrafxClientOptions> = {}): GrafxClientOptions => ({
     ...standIn.options('cp-fleet'),
@@ -41,26 +35,16 @@ describeWithRedis('RedisTokenStore', () => {
     return JSON.stringify([keys, values]);
   };
 
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    for (const client of clients) client.disconnect();
-    await redis.stop();
-  });
-  beforeEach(async () => {
+  beforeEach(() => {
     warnings = [];
-    await redis.start(); // a test may have stopped it
-    await connect().flushall();
   });
   afterEach(() => expect(unhandled).toEqual([]));
 
-  it('stores the token under the prefix and a hash of the client ID, with a TTL ending at expiry; never the secret', async () => {
+  it('stores the token under the prefix and a keyed hash (hash tag), with a TTL ending at expiry; never the secret', async () => {
     const client = connect();
-    await client.flushall();
     const grafx = createGrafxClient(options(new RedisTokenStore({ client, keyPrefix: 'app1:' })));
     const token = await grafx.getToken();
-    const key = `app1:token:${storeKey(standIn.tokenURL, 'https://chiligrafx.com', CLIENT_ID)}`;
+    const key = `app1:token:{${integrationKey()}}`;
     expect(await client.keys('app1:*')).toEqual([key]);
     const ttl = await client.pttl(key);
     expect(ttl).toBeGreaterThan(36_000_000 - 60_000);
@@ -100,12 +84,34 @@ describeWithRedis('RedisTokenStore', () => {
     ['a record whose fingerprint does not match', JSON.stringify({ v: 1, fp: 'x', t: 't', e: 9e12, u: 9e12, r: 9e12 })],
   ])('treats %s in the key as a miss and overwrites it', async (_name, value) => {
     const client = connect();
-    const key = `grafx-auth:token:${storeKey(standIn.tokenURL, 'https://chiligrafx.com', CLIENT_ID)}`;
+    const key = `grafx-auth:token:{${integrationKey()}}`;
     await client.set(key, value);
     const token = await createGrafxClient(options(new RedisTokenStore({ client }))).getToken();
     expect(standIn.counts.tokenRequests).toBe(1);
     expect(JSON.parse((await client.get(key))!).t).toBe(token);
     expect(warnings).toEqual([]);
+  });
+
+  it('works with a client made with lazyConnect: true (its first command connects)', async () => {
+    const lazy = (): RedisTokenStore => new RedisTokenStore({ client: connect(undefined, { lazyConnect: true }) });
+    const token = await createGrafxClient(options(lazy())).getToken();
+    expect(await createGrafxClient(options(lazy())).getToken()).toBe(token);
+    expect(standIn.counts.tokenRequests).toBe(1);
+    expect(warnings).toEqual([]);
+  });
+
+  it('never lets an instance with another client secret adopt the token the right secret obtained', async () => {
+    const token = await createGrafxClient(options(new RedisTokenStore({ client: connect() }))).getToken();
+    const wrong = createGrafxClient({
+      ...options(new RedisTokenStore({ client: connect() })),
+      clientSecret: 'a-rotated-or-wrong-secret',
+    });
+    await expect(wrong.getToken()).rejects.toMatchObject({ code: 'GRAFX_CREDENTIALS_REJECTED' });
+    expect(standIn.counts.tokenRequests).toBe(2);
+    // and the right secret's token is still there for the instances that have it
+    expect(await createGrafxClient(options(new RedisTokenStore({ client: connect() }))).getToken()).toBe(token);
+    expect(storeKey('u', 'a', 'id', 'secret-1')).not.toBe(storeKey('u', 'a', 'id', 'secret-2'));
+    expect(await rawValues(connect())).not.toContain('a-rotated-or-wrong-secret');
   });
 
   it('lets a cold instance use the token another instance stored, without asking the login server', async () => {
@@ -142,11 +148,14 @@ describeWithRedis('RedisTokenStore', () => {
     expect(standIn.counts.tokenRequests).toBe(2);
   });
 
-  it('shares a failure: instances waiting for the holder fail fast together', async () => {
+  it.each([
+    ['in clear', undefined],
+    ['sealed (encryptionKey)', ENCRYPTION_KEY],
+  ])('shares a failure %s: instances waiting for the holder fail fast together', async (_name, encryptionKey) => {
     standIn.tokenFault('server-error');
     standIn.setTokenDelay(200);
     const instances = Array.from({ length: 4 }, () =>
-      createGrafxClient(options(new RedisTokenStore({ client: connect() }))),
+      createGrafxClient(options(new RedisTokenStore({ client: connect(), encryptionKey }))),
     );
     const results = await Promise.allSettled(instances.map((grafx) => grafx.getToken()));
     for (const result of results) {
@@ -159,8 +168,7 @@ describeWithRedis('RedisTokenStore', () => {
 
   it('does not let a crashed holder block the fleet: after the lock lives out, an instance asks for itself', async () => {
     const client = connect();
-    const key = storeKey(standIn.tokenURL, 'https://chiligrafx.com', CLIENT_ID);
-    await client.set(`grafx-auth:lock:${key}`, 'crashed-holder', 'PX', 1300); // as a holder that died would leave it
+    await client.set(`grafx-auth:lock:{${integrationKey()}}`, 'crashed-holder', 'PX', 1300); // as a dead holder leaves it
     const grafx = createGrafxClient(options(new RedisTokenStore({ client }), { timeoutMs: 300 }));
     const token = await grafx.getToken();
     expect(token).toEqual(expect.any(String));
@@ -190,7 +198,7 @@ describeWithRedis('RedisTokenStore', () => {
     const client = connect();
     const grafx = createGrafxClient(options(new RedisTokenStore({ client })));
     await grafx.getToken();
-    await redis.stop();
+    await used.server.stop();
     await sleep(100);
     grafx.clearTokens(); // force this instance to need a token while Redis is away
     standIn.revokeTokens();
@@ -198,7 +206,7 @@ describeWithRedis('RedisTokenStore', () => {
     expect(await grafx.api().get('/templates')).toMatchObject({ status: 200 });
     expect(warnings).toHaveLength(1);
 
-    await redis.start();
+    await used.server.start();
     for (let i = 0; i < 100 && client.status !== 'ready'; i++) await sleep(50);
     expect(client.status).toBe('ready');
     grafx.clearTokens();
@@ -215,7 +223,7 @@ describeWithRedis('RedisTokenStore', () => {
     const client = connect();
     await client.ping();
     const grafx = createGrafxClient(options(new RedisTokenStore({ client, commandTimeoutMs: 100 })));
-    redis.pause();
+    used.server.pause();
     try {
       const token = await grafx.getToken();
       expect(token).toEqual(expect.any(String));
@@ -227,8 +235,22 @@ describeWithRedis('RedisTokenStore', () => {
       await grafx.getToken();
       expect(warnings).toHaveLength(1);
     } finally {
-      redis.resume();
+      used.server.resume();
     }
+  });
+
+  it('releases a lock whose command timed out but ran late (no lock nobody holds, for its TTL)', async () => {
+    const client = connect();
+    await client.ping();
+    const store = new RedisTokenStore({ client, commandTimeoutMs: 100 });
+    used.server.pause();
+    try {
+      await expect(store.acquireLock('late', 60_000)).rejects.toThrow(/did not answer within 100 ms/);
+    } finally {
+      used.server.resume();
+    }
+    await client.ping(); // the commands sent before it have run: the late lock, then its release
+    expect(await client.exists('grafx-auth:lock:{late}')).toBe(0);
   });
 
   it('adds no event listeners per operation', async () => {
@@ -252,6 +274,7 @@ describeWithRedis('RedisTokenStore', () => {
     ],
     [{ client: new Redis({ lazyConnect: true }), commandTimeoutMs: 0 }, /`commandTimeoutMs`/],
     [{ client: new Redis({ lazyConnect: true }), keyprefix: 'x' }, /unsupported option, `keyprefix`/],
+    [{ client: new Redis({ lazyConnect: true }), keyPrefix: 'app{1}:' }, /`keyPrefix` .* without `\{` or `\}`/],
   ])('rejects bad options %#', (bad, message) => {
     expect(() => new RedisTokenStore(bad as never)).toThrow(message);
   });

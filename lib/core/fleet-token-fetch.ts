@@ -1,9 +1,10 @@
 // lib/core/fleet-token-fetch.ts
 // FleetTokenFetch: gets a token through a shared TokenStore, so that one instance of the fleet asks the login server.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GRAFX_ERROR_CODES, GrafxAuthError, type GrafxErrorCode, clientClosedError } from './errors.js';
+import { GRAFX_ERROR_CODES, GrafxAuthError, clientClosedError } from './errors.js';
 import type { Telemetry } from './telemetry.js';
 import type { Logger } from './logger.js';
+import { type CheckedFailure, checkStoredFailure, checkStoredToken } from './store-records.js';
 import type { TokenRecord } from './token-record.js';
 import type { StoredFailure, StoredToken, TokenStore } from './token-store.js';
 
@@ -15,7 +16,16 @@ const POLL_MS = 25;
 const STORE_RETRY_MS = 5_000;
 /** How long a failure without Retry-After stays recorded for the waiters. */
 const FAILURE_TTL_MS = 1_000;
-const KNOWN_CODES = new Set<string>(Object.values(GRAFX_ERROR_CODES));
+/** Errors learned from a store's failure record, with the clock time that record ends (see learnedFailureEnd). */
+const learnedFailures = new WeakMap<GrafxAuthError, number>();
+
+/**
+ * When the store's failure record that `error` was learned from ends (clock time), or undefined for an error this
+ * instance met itself. The token cache backs off no longer than that: once the record is gone, it asks again.
+ */
+export function learnedFailureEnd(error: unknown): number | undefined {
+  return error instanceof GrafxAuthError ? learnedFailures.get(error) : undefined;
+}
 
 /** What the fetch is for: nothing usable is cached (`cold`), or a still-valid token is due for renewal. */
 export type FetchPurpose = 'cold' | 'renewal';
@@ -31,7 +41,8 @@ export class FleetTokenFetch {
   readonly #telemetry: Telemetry;
   readonly #closing: AbortSignal;
   #down = false;
-  #skipUntil = 0;
+  /** When (clock time) a store command last failed; the store is left alone STORE_RETRY_MS from then. */
+  #faultAt: number | undefined;
 
   /**
    * @param timeoutMs the token request's time limit: the lock lives a little longer, and waiters wait that long.
@@ -83,8 +94,9 @@ export class FleetTokenFetch {
     for (;;) {
       const adopted = await this.#adoptable(key, integration, purpose, rejected);
       if (adopted !== undefined) return adopted;
-      const failure = await this.#call((store) => store.getFailure(key));
-      if (failure !== undefined) throw failureError(failure, integration);
+      const asked = this.#clock();
+      const failure = checkStoredFailure(await this.#call((store) => store.getFailure(key)), FAILURE_TTL_MS);
+      if (failure !== undefined) throw failureError(failure, integration, asked);
       const lock = await this.#call((store) => store.acquireLock(key, this.#lockTtlMs));
       if (lock !== undefined) return this.#fetchHoldingLock(key, integration, purpose, grant, rejected, lock);
       // Another instance is asking: wait for its answer, at most as long as its lock lives.
@@ -132,9 +144,9 @@ export class FleetTokenFetch {
     purpose: FetchPurpose,
     rejected: string | undefined,
   ): Promise<TokenRecord | undefined> {
-    const stored = await this.#call((store) => store.get(key));
-    if (stored === undefined || stored.token === rejected) return undefined;
     const now = this.#clock();
+    const stored = checkStoredToken(await this.#call((store) => store.get(key)), now);
+    if (stored === undefined || stored.token === rejected) return undefined;
     if (now >= stored.usableUntil) return undefined;
     if (now >= stored.refreshDueAt && purpose === 'renewal') return undefined;
     return {
@@ -149,7 +161,9 @@ export class FleetTokenFetch {
   }
 
   #usable(): boolean {
-    if (performance.now() < this.#skipUntil) return false;
+    const now = this.#clock();
+    // (a clock that went back before the fault ends the pause rather than stretching it)
+    if (this.#faultAt !== undefined && now >= this.#faultAt && now < this.#faultAt + STORE_RETRY_MS) return false;
     if (this.#store.available?.() === false) {
       this.#warnOnce('not connected');
       return false;
@@ -189,7 +203,7 @@ export class FleetTokenFetch {
   }
 
   #markDown(reason: string): void {
-    this.#skipUntil = performance.now() + STORE_RETRY_MS;
+    this.#faultAt = this.#clock();
     this.#warnOnce(reason);
   }
 
@@ -204,7 +218,7 @@ export class FleetTokenFetch {
   }
 
   #markUp(): void {
-    this.#skipUntil = 0;
+    this.#faultAt = undefined;
     if (!this.#down) return;
     this.#down = false;
     this.#telemetry.storeRecovered();
@@ -236,11 +250,14 @@ function storedFailure(error: GrafxAuthError): StoredFailure {
   return { code: error.code, status: error.status, message: error.message, retryAfter: error.retryAfter };
 }
 
-function failureError(failure: StoredFailure, integration: string): GrafxAuthError {
-  const code = (KNOWN_CODES.has(failure.code) ? failure.code : GRAFX_ERROR_CODES.TOKEN_SERVER_ERROR) as GrafxErrorCode;
-  return new GrafxAuthError(code, failure.message, {
-    status: failure.status,
+/** The error of a failure read from the store at `asked`: it says to retry no later than the record ends. */
+function failureError(failure: CheckedFailure, integration: string, asked: number): GrafxAuthError {
+  const { code, message, status, retryAfter, remainingMs } = failure;
+  const error = new GrafxAuthError(code, message, {
+    status,
     integration,
-    retryAfter: failure.retryAfter,
+    retryAfter: retryAfter === undefined ? undefined : Math.min(retryAfter, Math.ceil(remainingMs / 1000)),
   });
+  learnedFailures.set(error, asked + remainingMs);
+  return error;
 }

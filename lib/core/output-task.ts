@@ -4,10 +4,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import axios, { type AxiosInstance } from 'axios';
 import { type ApiBase, describeLink, isInApiBase, resolveLink } from './api-link.js';
 import type { GrafxOutputFormat, GrafxTaskResult } from './api-types.js';
-import { boundedText } from './bounded-text.js';
 import { checkSignal, isIntegerIn } from './call-options.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError, configError } from './errors.js';
 import { parseProblem } from './grafx-problem.js';
+import { sanitizeText } from './redaction.js';
 import { GrafxTaskError } from './task-error.js';
 
 /** Options of `generateOutput()` and `waitForTask()`. */
@@ -83,7 +83,7 @@ export async function generateOutput(
   options?: TaskWaitOptions,
 ): Promise<GrafxTaskResult> {
   if (typeof format !== 'string' || !OUTPUT_FORMATS.includes(format)) {
-    const shown = typeof format === 'string' ? JSON.stringify(boundedText(format, 20)) : typeof format;
+    const shown = typeof format === 'string' ? JSON.stringify(sanitizeText(format.slice(0, 20), 20)) : typeof format;
     throw new GrafxAuthError(
       GRAFX_ERROR_CODES.OUTPUT_FORMAT_INVALID,
       `Unknown GraFx output format ${shown}: use one of ${OUTPUT_FORMATS.join(', ')}`,
@@ -122,7 +122,7 @@ export async function waitForTask(
     });
   }
   const segments = taskURL.pathname.split('/').filter((segment) => segment !== '');
-  const taskId = boundedText(safeDecode(segments.at(-1) ?? ''), MAX_TASK_ID_LENGTH) ?? '';
+  const taskId = sanitizeText(safeDecode(segments.at(-1) ?? '').slice(0, MAX_TASK_ID_LENGTH), MAX_TASK_ID_LENGTH);
   return withDeadline(context, config, (signal, task) => {
     task.id = taskId;
     return poll(context, config, taskURL, taskId, signal, config.pollIntervalMs);
@@ -209,7 +209,7 @@ function startedTaskId(context: TaskContext, answer: unknown): string {
     typeof taskId !== 'string' ||
     taskId === '' ||
     taskId.length > MAX_TASK_ID_LENGTH ||
-    boundedText(taskId, MAX_TASK_ID_LENGTH) !== taskId ||
+    sanitizeText(taskId, MAX_TASK_ID_LENGTH) !== taskId ||
     resolveLink(taskInfo, context.base) === undefined
   ) {
     throw invalidAnswer(

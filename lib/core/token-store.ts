@@ -1,6 +1,6 @@
 // lib/core/token-store.ts
 // TokenStore: the interface of a shared (fleet-wide) token store, and the opaque key the core gives each integration.
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 
 /** A token as a store keeps it: every time in milliseconds since the epoch. */
 export interface StoredToken {
@@ -21,16 +21,23 @@ export interface StoredFailure {
   status: number;
   message: string;
   retryAfter?: number | undefined;
+  /**
+   * Set by `getFailure` when the store knows it: how much longer the record lives, in milliseconds. An instance
+   * that learned the failure from the store asks again once this is over. Ignored by `setFailure`.
+   */
+  remainingMs?: number | undefined;
 }
 
 /**
  * A shared token store: lets the instances of an app (containers, pods, workers) use one token per integration
  * and ask the login server once for all of them. Each instance keeps its in-memory LRU in front of the store.
  *
- * The core hands a store only an opaque `key` (a SHA-256 of token URL, audience and client ID), never a client ID
- * or secret. Every method may reject (or time out) when the engine is unreachable: the core then goes on with
- * per-instance tokens, warns once per outage, and tries the store again later. Methods must not hang for long:
- * apply a command timeout.
+ * The core hands a store only an opaque `key` (an HMAC-SHA256 keyed by the client secret over token URL, audience
+ * and client ID), never a client ID or secret. Every method may reject (or time out) when the engine is
+ * unreachable: the core then goes on with per-instance tokens, warns once per outage, and tries the store again
+ * later. Methods must not hang for long: apply a command timeout. What a store hands back is checked and bounded
+ * by the core before any use (a store others can write to may hold forged records): a record that fails the
+ * checks is a miss.
  */
 export interface TokenStore {
   /**
@@ -54,9 +61,13 @@ export interface TokenStore {
   getFailure(key: string): Promise<StoredFailure | undefined>;
 }
 
-/** The store key of an integration: staging and production sharing one store never collide; no credential shows. */
-export function storeKey(tokenURL: string, audience: string, clientId: string): string {
-  return createHash('sha256')
+/**
+ * The store key of an integration: an HMAC-SHA256 keyed by the client secret over token URL, audience and client
+ * ID. Staging and production sharing one store never collide, no credential shows, and an instance with another
+ * secret (a wrong one, or one side of a rotation) never adopts a token that secret did not obtain.
+ */
+export function storeKey(tokenURL: string, audience: string, clientId: string, clientSecret: string): string {
+  return createHmac('sha256', clientSecret)
     .update(JSON.stringify([tokenURL, audience, clientId]))
     .digest('hex');
 }

@@ -1,8 +1,8 @@
 // lib/redis/record-codec.ts
-// RecordCodec: turns stored tokens into Redis values and back, optionally AES-256-GCM encrypted, with a fingerprint.
+// RecordCodec: turns store records into Redis values and back, optionally AES-256-GCM sealed (tokens and failures).
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { configError } from '../core/errors.js';
-import type { StoredToken } from '../core/token-store.js';
+import type { StoredFailure, StoredToken } from '../core/token-store.js';
 
 const VERSION = 1;
 const IV_BYTES = 12;
@@ -13,64 +13,75 @@ export function fingerprint(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** The stored value: always JSON with `v` and `fp` in clear; the token fields either in clear or as `x` (encrypted). */
-interface Envelope {
-  v: number;
-  fp: string;
-  x?: string;
-  t?: string;
-  e?: number;
-  u?: number;
-  r?: number;
-  s?: string;
-}
+type Fields = Record<string, unknown>;
+/** A record as read back: every field unchecked (the core checks and bounds each one before any use). */
+export type Unchecked<T> = { [K in keyof T]-?: unknown };
 
+/**
+ * The stored value: JSON with `v` (and, for a token, `fp`) in clear; the fields either in clear or sealed as `x`.
+ * A sealed value is bound to its Redis key (the key is the cipher's additional data): a value copied to another
+ * key, or a token record copied to a failure key, does not open.
+ */
 export class RecordCodec {
   readonly #key: Buffer | undefined;
 
-  /** @param encryptionKey 32 bytes, or undefined to store tokens in clear. */
+  /** @param encryptionKey 32 bytes, or undefined to store records in clear. */
   constructor(encryptionKey: Buffer | undefined) {
     this.#key = encryptionKey;
   }
 
-  encode(redisKey: string, token: StoredToken): string {
+  encodeToken(redisKey: string, token: StoredToken): string {
     const fields = { t: token.token, e: token.expiresAt, u: token.usableUntil, r: token.refreshDueAt, s: token.scope };
-    const envelope: Envelope = { v: VERSION, fp: fingerprint(token.token) };
+    return this.#encode(redisKey, fields, { fp: fingerprint(token.token) });
+  }
+
+  /** The token record's fields, or undefined for anything this codec did not write (garbage, another key...). */
+  decodeToken(redisKey: string, value: string | null): Unchecked<StoredToken> | undefined {
+    const opened = this.#decode(redisKey, value);
+    if (opened === undefined) return undefined;
+    const { envelope, fields } = opened;
+    if (typeof fields.t !== 'string' || envelope.fp !== fingerprint(fields.t)) return undefined;
+    return { token: fields.t, expiresAt: fields.e, usableUntil: fields.u, refreshDueAt: fields.r, scope: fields.s };
+  }
+
+  encodeFailure(redisKey: string, failure: StoredFailure): string {
+    const { code, status, message, retryAfter } = failure;
+    return this.#encode(redisKey, { code, status, message, retryAfter }, {});
+  }
+
+  /** The failure record's fields, or undefined for anything this codec did not write. */
+  decodeFailure(redisKey: string, value: string | null): Unchecked<StoredFailure> | undefined {
+    const fields = this.#decode(redisKey, value)?.fields;
+    if (fields === undefined) return undefined;
+    const { code, status, message, retryAfter } = fields;
+    return { code, status, message, retryAfter, remainingMs: undefined };
+  }
+
+  #encode(redisKey: string, fields: Fields, clear: Fields): string {
+    const envelope: Fields = { v: VERSION, ...clear };
     if (this.#key === undefined) return JSON.stringify({ ...envelope, ...fields });
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
-    cipher.setAAD(Buffer.from(redisKey)); // a value copied to another key does not decrypt
+    cipher.setAAD(Buffer.from(redisKey));
     const sealed = Buffer.concat([cipher.update(JSON.stringify(fields), 'utf8'), cipher.final()]);
     envelope.x = Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64');
     return JSON.stringify(envelope);
   }
 
-  /** The stored token, or undefined for anything this codec did not write (garbage, another key, wrong key). */
-  decode(redisKey: string, value: string | null): StoredToken | undefined {
+  #decode(redisKey: string, value: string | null): { envelope: Fields; fields: Fields } | undefined {
     if (value === null) return undefined;
-    let envelope: Envelope;
-    try {
-      envelope = JSON.parse(value) as Envelope;
-    } catch {
-      return undefined;
+    const envelope = parseObject(value);
+    if (envelope === undefined || envelope.v !== VERSION) return undefined;
+    if (this.#key === undefined) {
+      // sealed by a store with a key we do not have
+      return envelope.x === undefined ? { envelope, fields: envelope } : undefined;
     }
-    if (typeof envelope !== 'object' || envelope === null || envelope.v !== VERSION) return undefined;
-    let fields: Envelope = envelope;
-    if (this.#key !== undefined) {
-      if (typeof envelope.x !== 'string') return undefined;
-      const opened = this.#open(redisKey, envelope.x);
-      if (opened === undefined) return undefined;
-      fields = opened;
-    } else if (envelope.x !== undefined) {
-      return undefined; // encrypted by a store with a key we do not have
-    }
-    const { t, e, u, r, s } = fields;
-    if (typeof t !== 'string' || t === '' || !isTime(e) || !isTime(u) || !isTime(r)) return undefined;
-    if (envelope.fp !== fingerprint(t)) return undefined;
-    return { token: t, expiresAt: e, usableUntil: u, refreshDueAt: r, scope: typeof s === 'string' ? s : undefined };
+    if (typeof envelope.x !== 'string') return undefined; // in clear where every record is sealed: forged
+    const fields = this.#open(redisKey, envelope.x);
+    return fields === undefined ? undefined : { envelope, fields };
   }
 
-  #open(redisKey: string, sealedBase64: string): Envelope | undefined {
+  #open(redisKey: string, sealedBase64: string): Fields | undefined {
     try {
       const sealed = Buffer.from(sealedBase64, 'base64');
       if (sealed.length <= IV_BYTES + TAG_BYTES) return undefined;
@@ -78,15 +89,20 @@ export class RecordCodec {
       decipher.setAAD(Buffer.from(redisKey));
       decipher.setAuthTag(sealed.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
       const plain = Buffer.concat([decipher.update(sealed.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]);
-      return JSON.parse(plain.toString('utf8')) as Envelope;
+      return parseObject(plain.toString('utf8'));
     } catch {
       return undefined;
     }
   }
 }
 
-function isTime(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0;
+function parseObject(text: string): Fields | undefined {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Fields) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A 32-byte key from a Buffer, or a string in base64 or hex; throws GRAFX_CONFIG_INVALID naming the problem. */

@@ -1,0 +1,188 @@
+// __tests__/package/readme.test.ts
+// The README's code runs as written: every ```ts block compiles (strict, Express 4 and 5 types); sh/js/json blocks are not stale.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import express from 'express';
+import ts from 'typescript';
+import { createGrafxClient, grafxTokenHandler } from 'express-grafx-auth';
+import { root } from '../helpers/pack.js';
+import { serve } from '../helpers/serve.js';
+import { useStandIn } from '../helpers/stand-in.js';
+import { EXPRESS_TYPES, type ExpressTypesVersion, type TypeCheckResult, typeCheck } from '../helpers/typecheck.js';
+
+interface Block {
+  lang: string;
+  /** The README line of the block's first code line. */
+  line: number;
+  code: string;
+}
+
+const README = readFileSync(join(root, 'README.md'), 'utf8');
+
+/** Every fenced block of the README, with its language and where it starts. */
+function blocks(markdown: string): Block[] {
+  const found: Block[] = [];
+  const lines = markdown.split('\n');
+  for (let index = 0; index < lines.length; index += 1) {
+    const open = /^```(\w*)\s*$/.exec(lines[index] ?? '');
+    if (!open) continue;
+    const end = lines.findIndex((text, at) => at > index && /^```\s*$/.test(text));
+    if (end === -1) throw new Error(`README.md:${index + 1}: a code block is not closed`);
+    found.push({ lang: open[1] ?? '', line: index + 2, code: lines.slice(index + 1, end).join('\n') });
+    index = end;
+  }
+  return found;
+}
+
+const ALL = blocks(README);
+const TS_BLOCKS = ALL.filter((block) => block.lang === 'ts');
+/** Browser code (the Studio pages) says so on its first line, and is compiled as a bundler does. */
+const isBrowser = (block: Block): boolean => block.code.startsWith('// In the browser');
+/** Where a block's module lives for the compiler: a folder of the repository, so node_modules resolve as for a user. */
+const blockFile = (block: Block): string =>
+  join(root, '__readme__', `readme-line-${block.line}.${isBrowser(block) ? 'ts' : 'mts'}`);
+/** `__readme__/readme-line-40.mts:3:7` in a diagnostic → `README.md:42:7`. */
+const inReadme = (error: string): string =>
+  error.replace(
+    /^__readme__\/readme-line-(\d+)\.m?ts:(\d+):/,
+    (_all, start: string, line: string) => `README.md:${Number(start) + Number(line) - 1}:`,
+  );
+
+it('has the blocks this test is about (every language it knows, nothing unlabelled)', () => {
+  expect(TS_BLOCKS.length).toBeGreaterThanOrEqual(14);
+  expect(TS_BLOCKS.filter(isBrowser).length).toBe(2); // the Studio SDK module and the Studio UI one
+  expect(ALL.filter((block) => !['ts', 'sh', 'js', 'json'].includes(block.lang))).toEqual([]);
+});
+
+describe.each([5, 4] as const)('every ```ts block of the README, as a module on @types/express %s', (version) => {
+  const server = TS_BLOCKS.filter((block) => !isBrowser(block));
+  const browser = TS_BLOCKS.filter(isBrowser);
+  const results: { server?: TypeCheckResult; browser?: TypeCheckResult } = {};
+  beforeAll(() => {
+    const files = (list: Block[]) => new Map(list.map((block) => [blockFile(block), block.code]));
+    results.server = typeCheck(files(server), { express: version });
+    results.browser = typeCheck(files(browser), { express: version, browser: true });
+  }, 60_000);
+
+  it('compiles: server code as NodeNext ESM, browser code as a bundler does; strict, noUncheckedIndexedAccess', () => {
+    // eslint-disable-next-line no-console -- the count of compiled blocks is this test's report
+    console.log(
+      `README doc test, @types/express ${version}: ${server.length + browser.length} TypeScript blocks compiled ` +
+        `(${server.length} NodeNext ESM, ${browser.length} browser)`,
+    );
+    expect([...results.server!.errors, ...results.browser!.errors].map(inReadme)).toEqual([]);
+    expect(server.length + browser.length).toBe(TS_BLOCKS.length);
+    // the package's types are its sources (lib/), the SDK's its own declarations
+    expect(results.server!.loaded).toEqual(expect.arrayContaining(['lib/index.ts', 'lib/express/middleware.ts']));
+    expect(results.browser!.loaded).toEqual(
+      expect.arrayContaining(['node_modules/@chili-publish/studio-sdk/lib/src/types/ConnectorTypes.d.ts']),
+    );
+  });
+
+  it(`sees @types/express ${version} only`, () => {
+    const other: ExpressTypesVersion = version === 5 ? 4 : 5;
+    const expressTypes = (v: ExpressTypesVersion): string => EXPRESS_TYPES[v].folder.slice(root.length + 1);
+    const loaded = results.server!.loaded;
+    expect(loaded.filter((file) => file.startsWith(expressTypes(version))).length).toBeGreaterThan(0);
+    expect(loaded.filter((file) => file.startsWith(expressTypes(other)))).toEqual([]);
+    expect(loaded.filter((file) => file.includes('express-serve-static-core/index.d.ts'))).toEqual([
+      version === 5
+        ? 'node_modules/@types/express-serve-static-core/index.d.ts'
+        : 'node_modules/@types/express4/node_modules/@types/express-serve-static-core/index.d.ts',
+    ]);
+  });
+});
+
+it('the check bites: a wrong block fails, and the Express 5 params type differs from 4 as the README says', () => {
+  const wrong = join(root, '__readme__', 'wrong.mts');
+  const source = `import type { GrafxClientOptions, IntegrationResolver } from 'express-grafx-auth';
+export const byKey: IntegrationResolver = (req) => req.params.key;
+export const options: GrafxClientOptions = { clientId: 1 };
+`;
+  const codes = (version: ExpressTypesVersion): string[] =>
+    typeCheck(new Map([[wrong, source]]), { express: version }).errors.map((error) =>
+      error.replace(/^(\S+) (TS\d+).*$/s, '$1 $2'),
+    );
+  // Express 5: req.params.key is string | string[], not a key; both: clientId must be a string.
+  expect(codes(5)).toEqual(['__readme__/wrong.mts:2:52 TS2322', '__readme__/wrong.mts:3:46 TS2322']);
+  expect(codes(4)).toEqual(['__readme__/wrong.mts:3:46 TS2322']);
+});
+
+describe('sh, js and json blocks', () => {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    name: string;
+    scripts: Record<string, string>;
+    peerDependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+  const commands = ALL.filter((block) => block.lang === 'sh').flatMap((block) =>
+    block.code.split('\n').flatMap((line, at) =>
+      line
+        .replace(/#.*$/, '')
+        .split(/&&|;/)
+        .map((text) => ({ at: `README.md:${block.line + at}`, text: text.trim() })),
+    ),
+  );
+
+  it('name only npm scripts package.json has', () => {
+    const scripts = commands.flatMap(({ at, text }) =>
+      [...text.matchAll(/\bnpm (?:run (\S+)|(start|test))\b/g)].map((match) => ({ at, script: match[1] ?? match[2] })),
+    );
+    expect(scripts.length).toBeGreaterThan(3);
+    expect(scripts.filter(({ script }) => script === undefined || !(script in manifest.scripts))).toEqual([]);
+  });
+
+  it('install only the package itself and packages it knows (peers, and dev dependencies such as @types/express)', () => {
+    const known = new Set([
+      manifest.name,
+      ...Object.keys(manifest.peerDependencies),
+      ...Object.keys(manifest.devDependencies),
+    ]);
+    const installed = commands.flatMap(({ at, text }) => {
+      const match = /\bnpm (?:install|i)\b(.*)$/.exec(text);
+      const names = (match?.[1] ?? '').split(/\s+/).filter((word) => word !== '' && !word.startsWith('-'));
+      return names.map((name) => ({ at, name: name.replace(/(.)@[^/]*$/, '$1') }));
+    });
+    expect(installed.map(({ name }) => name)).toEqual(expect.arrayContaining(['express-grafx-auth', '@types/express']));
+    expect(installed.filter(({ name }) => !known.has(name))).toEqual([]);
+  });
+
+  it('js blocks parse as modules', () => {
+    const js = ALL.filter((block) => block.lang === 'js');
+    const errors = js.flatMap((block) => {
+      const output = ts.transpileModule(block.code, { reportDiagnostics: true, fileName: 'block.mjs' });
+      return (output.diagnostics ?? []).map(
+        (diagnostic) => `README.md:${block.line}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ')}`,
+      );
+    });
+    expect(errors).toEqual([]);
+  });
+
+  describe('the json block of the token route', () => {
+    const standIn = useStandIn({ clients: [{ clientId: 'browser-id', clientSecret: 'browser-secret-value' }] });
+
+    it('has the keys the real route answers with', async () => {
+      const [block, ...others] = ALL.filter((found) => found.lang === 'json');
+      expect(others).toEqual([]);
+      const documented = Object.keys(JSON.parse(block?.code ?? '{}') as object).sort();
+      const client = createGrafxClient({
+        clientId: 'browser-id',
+        clientSecret: 'browser-secret-value',
+        environment: 'cp-abc-123',
+        browser: true,
+        tokenURL: standIn.tokenURL,
+        apiBaseURL: (environment) => standIn.apiBaseURL(environment),
+      });
+      const app = express();
+      app.get('/grafx/token', grafxTokenHandler(client));
+      const served = await serve(app);
+      try {
+        const answer = (await (await fetch(`${served.url}/grafx/token`)).json()) as object;
+        expect(documented).toEqual(Object.keys(answer).sort());
+      } finally {
+        await served.close();
+        await client.close();
+      }
+    });
+  });
+});
