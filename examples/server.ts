@@ -58,7 +58,10 @@ async function main(): Promise<void> {
     const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
     console.log(`express-grafx-auth example listening on http://${shownHost}:${actualPort}`);
     console.log(using);
-    console.log('Try: /templates, /templates/:id, /compare, /tenants/main/templates, /studio.html (in a browser)');
+    console.log(
+      'Try: /templates, /templates/names, /templates/:id, /templates/:id/pdf, /compare, /tenants/main/templates,' +
+        ' /studio.html (in a browser)',
+    );
   });
 
   const stop = (): void => {
