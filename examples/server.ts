@@ -37,7 +37,10 @@ async function main(): Promise<void> {
     const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
     console.log(`express-grafx-auth example listening on http://${shownHost}:${actualPort}`);
     for (const note of notes) console.log(note);
-    console.log('Try: /templates, /templates/:id, /compare, /tenants/main/templates, /health/grafx, /studio.html');
+    console.log(
+      'Try: /templates, /templates/names, /templates/:id, /templates/:id/pdf, /compare, /tenants/main/templates,' +
+        ' /health/grafx, /studio.html (in a browser)',
+    );
     // Readiness from the first second: every integration's token now, so bad credentials show at start-up.
     void reportReadiness(client, (line, ready) => (ready ? console.log(line) : console.error(line)));
   });

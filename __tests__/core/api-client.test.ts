@@ -11,20 +11,12 @@ import { parseOptions } from '../../lib/core/options.js';
 import { Telemetry } from '../../lib/core/telemetry.js';
 import { TokenCache } from '../../lib/core/token-cache.js';
 import { serve } from '../helpers/serve.js';
+import { failure } from '../helpers/failure.js';
 import { useStandIn } from '../helpers/stand-in.js';
 
 const standIn = useStandIn();
 
 const newClient = () => createGrafxClient(standIn.options('cp-test'));
-
-async function failure(promise: Promise<unknown>): Promise<AxiosError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as AxiosError;
-  }
-  throw new Error('expected the request to fail');
-}
 
 describe('on a 401 from the API', () => {
   it('renews the token and repeats the request once', async () => {
@@ -70,6 +62,7 @@ describe('on a 401 from the API', () => {
   it('retries only once: a second 401 reaches the caller with its status and body', async () => {
     const client = newClient();
     await client.getToken();
+    standIn.revokeTokens(); // so that the renewal gets a new token (the same one would not be repeated)
     standIn.apiFault(401, { times: 2 });
     const error = await failure(client.api().get('/templates'));
     expect(error.response?.status).toBe(401);

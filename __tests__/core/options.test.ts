@@ -9,6 +9,7 @@ import {
   DEFAULT_TOKEN_URL,
   parseOptions,
 } from '../../lib/core/options.js';
+import { MAX_CACHE_MAX, MAX_TIMER_MS } from '../../lib/core/bounds.js';
 
 const SECRET = 'very-secret-value-1234';
 const one = { clientId: 'id', clientSecret: SECRET, environment: 'cp-abc-123' };
@@ -138,5 +139,169 @@ describe('bad configuration throws at grafxAuth(...) time, naming the option', (
     expect(() => grafxAuth(client)).toThrow(/`resolveIntegration`/);
     expect(typeof grafxAuth(client, { resolveIntegration: () => 'a' })).toBe('function');
     expect(grafxAuth(one).client.integrations).toEqual(['default']);
+  });
+});
+
+describe('bounds, transport and token request options (issue 9 §4, issue 10 §2)', () => {
+  const configFailure = (options: unknown): GrafxAuthError => {
+    try {
+      parseOptions(options);
+    } catch (error) {
+      expect(error).toBeInstanceOf(GrafxAuthError);
+      expect((error as GrafxAuthError).code).toBe('GRAFX_CONFIG_INVALID');
+      return error as GrafxAuthError;
+    }
+    throw new Error('parseOptions accepted the options');
+  };
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    ['timeoutMs past what a timer holds', { timeoutMs: 2 ** 31 }, /`timeoutMs` must be .* at most 2147483647/],
+    ['timeoutMs of Infinity', { timeoutMs: Infinity }, /`timeoutMs` must be/],
+    [
+      'refreshWindowMs past what a timer holds',
+      { refreshWindowMs: 2 ** 31 },
+      /`refreshWindowMs` .* at most 2147483647/,
+    ],
+    ['refreshWindowMs of 1e300', { refreshWindowMs: 1e300 }, /`refreshWindowMs` must be/],
+    ['cache.max past the maximum', { cache: { max: MAX_CACHE_MAX + 1 } }, /`cache.max` .* at most 100000/],
+    ['cache.max of a billion', { cache: { max: 1e9 } }, /`cache.max` .* at most 100000/],
+    [
+      'a plain-http tokenURL to another host',
+      { tokenURL: 'http://login.example.com/oauth/token' },
+      /`tokenURL` uses plain http:\/\/ .*allowInsecureHttp/,
+    ],
+    [
+      'a plain-http apiBaseURL to another host',
+      { apiBaseURL: 'http://10.0.0.5/api' },
+      /`apiBaseURL` uses plain http:\/\//,
+    ],
+    [
+      'a plain-http apiBaseURL from the function',
+      { apiBaseURL: (env: string) => `http://${env}.example/api` },
+      /`apiBaseURL\("cp-abc-123"\)` uses plain http/,
+    ],
+    [
+      'a tokenURL with credentials',
+      { tokenURL: 'https://user:hunter2-pass@login.example/oauth/token' },
+      /`tokenURL` must not carry credentials/,
+    ],
+    [
+      'a loopback tokenURL with credentials',
+      { tokenURL: 'http://user:hunter2-pass@127.0.0.1:9/t' },
+      /`tokenURL` must not carry credentials/,
+    ],
+    [
+      'an apiBaseURL with a user only',
+      { apiBaseURL: 'https://hunter2-pass@api.example/' },
+      /`apiBaseURL` must not carry credentials/,
+    ],
+    ['allowInsecureHttp not a boolean', { allowInsecureHttp: 'yes' }, /`allowInsecureHttp` must be true or false/],
+    [
+      'clientAuthMethod unknown',
+      { clientAuthMethod: 'private_key_jwt' },
+      /`clientAuthMethod` must be 'client_secret_post' or 'client_secret_basic'/,
+    ],
+    ['tokenParams not an object', { tokenParams: 'resource=x' }, /`tokenParams` must be an object/],
+    ['tokenParams an array', { tokenParams: [['resource', 'x']] }, /`tokenParams` must be an object/],
+    ['tokenParams.grant_type', { tokenParams: { grant_type: 'password' } }, /`tokenParams.grant_type` cannot be set/],
+    ['tokenParams.client_id', { tokenParams: { client_id: 'other' } }, /`tokenParams.client_id` cannot be set/],
+    [
+      'tokenParams.client_secret',
+      { tokenParams: { client_secret: SECRET } },
+      /`tokenParams.client_secret` cannot be set/,
+    ],
+    [
+      'tokenParams.audience',
+      { tokenParams: { audience: 'x' } },
+      /`tokenParams.audience` cannot be set in tokenParams: use the `audience` option/,
+    ],
+    [
+      'a number in tokenParams',
+      { tokenParams: { resource: 42 } },
+      /`tokenParams.resource` must be a string or an array of strings/,
+    ],
+    ['an empty array in tokenParams', { tokenParams: { resource: [] } }, /`tokenParams.resource` must be a string/],
+    ['a nested object in tokenParams', { tokenParams: { claims: { a: 1 } } }, /`tokenParams.claims` must be a string/],
+    ['a huge tokenParams value', { tokenParams: { scope: 'x'.repeat(5000) } }, /at most 4096 characters/],
+    [
+      'too many tokenParams',
+      { tokenParams: { resource: Array.from({ length: 33 }, (_, i) => `r${i}`) } },
+      /at most 32 form fields/,
+    ],
+    [
+      'a tokenParams name that is not a field name',
+      { tokenParams: { 'a b\r\n': 'x' } },
+      /`tokenParams` has a field name/,
+    ],
+  ])('%s is GRAFX_CONFIG_INVALID naming the option', (_name, extra, message) => {
+    const error = configFailure({ ...one, ...extra });
+    expect(error.message).toMatch(message);
+    expect(error.message).not.toContain('hunter2');
+    expect(error.message).not.toContain(SECRET);
+  });
+
+  it.each([
+    'http://127.0.0.1:9/oauth/token',
+    'http://127.10.0.1/t',
+    'http://localhost:3000/t',
+    'http://auth.localhost/t',
+    'http://[::1]:8080/t',
+    'http://[::ffff:127.0.0.1]:8080/t',
+    'https://login.example.com/oauth/token',
+  ])('allows %s without opting in', (tokenURL) => {
+    expect(parseOptions({ ...one, tokenURL, apiBaseURL: tokenURL }).tokenURL).toBe(tokenURL);
+  });
+
+  it('allows plain http to another host with allowInsecureHttp: true', () => {
+    const resolved = parseOptions({
+      ...one,
+      allowInsecureHttp: true,
+      tokenURL: 'http://login.internal/oauth/token',
+      apiBaseURL: 'http://api.internal/v1',
+    });
+    expect(resolved.allowInsecureHttp).toBe(true);
+    expect(resolved.integrations.get('default')?.apiBaseURL).toBe('http://api.internal/v1');
+  });
+
+  it('takes the largest bounded values', () => {
+    const resolved = parseOptions({
+      ...one,
+      timeoutMs: MAX_TIMER_MS,
+      refreshWindowMs: MAX_TIMER_MS,
+      cache: { max: MAX_CACHE_MAX },
+    });
+    expect([resolved.timeoutMs, resolved.refreshWindowMs, resolved.cacheMax]).toEqual([
+      2 ** 31 - 1,
+      2 ** 31 - 1,
+      100_000,
+    ]);
+  });
+
+  it.each<[string, unknown]>([
+    ['a number', 987654321],
+    ['a boolean', true],
+    ['an object with toString', { toString: () => 'obj-secret-987654321' }],
+    ['an array', ['arr-secret-987654321']],
+    ['a bigint', 987654321n],
+  ])('a clientSecret that is %s is refused without echoing its value', (_name, clientSecret) => {
+    for (const options of [{ ...one, clientSecret }, { integrations: { a: { ...one, clientSecret } } }]) {
+      const error = configFailure(options);
+      expect(error.message).toMatch(/clientSecret` is required/);
+      expect(error.message).not.toMatch(/987654321|secret-9/);
+    }
+  });
+
+  it('resolves tokenParams to ordered form pairs and clientAuthMethod to its default', () => {
+    const resolved = parseOptions({ ...one, tokenParams: { resource: ['https://a', 'https://b'], scope: 'read' } });
+    expect(resolved.tokenParams).toEqual([
+      ['resource', 'https://a'],
+      ['resource', 'https://b'],
+      ['scope', 'read'],
+    ]);
+    expect(resolved.clientAuthMethod).toBe('client_secret_post');
+    expect(parseOptions({ ...one, clientAuthMethod: 'client_secret_basic' }).clientAuthMethod).toBe(
+      'client_secret_basic',
+    );
+    expect(parseOptions(one).tokenParams).toEqual([]);
   });
 });

@@ -96,3 +96,19 @@ it('rejects with the login server’s failure when it is down (one request, not 
   await expect(client.ready('main')).rejects.toMatchObject({ code: 'GRAFX_TOKEN_SERVER_ERROR' });
   expect(standIn.counts.tokenRequests).toBe(1);
 });
+
+it('with integrations loaded on demand: ready() has nothing configured and resolves at once; named keys are loaded', async () => {
+  const loader = jest.fn((key: string) => (key === 'main' ? { ...GOOD, environment: 'cp-ready' } : undefined));
+  const client = createGrafxClient({
+    integrations: loader,
+    tokenURL: standIn.tokenURL,
+    apiBaseURL: (environment) => standIn.apiBaseURL(environment),
+  });
+  clients.push(client);
+  await expect(client.ready()).resolves.toBeUndefined();
+  expect(loader).not.toHaveBeenCalled();
+  expect(standIn.counts.tokenRequests).toBe(0);
+  await expect(client.ready('main')).resolves.toBeUndefined();
+  expect(standIn.tokenRequests.map((r) => r.clientId)).toEqual([GOOD.clientId]);
+  await expect(client.ready(['nope'])).rejects.toMatchObject({ code: 'GRAFX_INTEGRATION_UNKNOWN' });
+});

@@ -1,15 +1,26 @@
 // lib/core/api-client.ts
 // createApiClient(): an axios instance bound to one environment API that sends the bearer token and retries once on 401.
 import axios, {
-  type AxiosError,
   type AxiosInstance,
+  type AxiosRequestConfig,
+  type AxiosResponse,
   type CreateAxiosDefaults,
   type InternalAxiosRequestConfig,
 } from 'axios';
+import { REDACTED_AUTHORIZATION, scrubApiError } from './api-error-scrubber.js';
+import { DEFAULT_REJECTION_RENEWAL_INTERVAL_MS } from './options.js';
+import { RejectionGuard } from './rejection-guard.js';
+import type { ApiRejectsFreshTokensEvent, RequestRetriedEvent } from './telemetry.js';
 import type { TokenRecord } from './token-record.js';
 
-/** Told of each request repeated after a 401 (the client's `requestRetried` event). */
-export type RetryListener = (event: { integration: string; method: string; path: string }) => void;
+/** What the API client tells (the client's Telemetry satisfies it): retries, refused and accepted tokens. */
+export interface ApiClientEvents {
+  requestRetried(event: RequestRetriedEvent): void;
+  /** The API refused a fresh token; `event` only for the first refusal since the last renewal. */
+  tokenRefused(integration: string, now: number, event?: ApiRejectsFreshTokensEvent): void;
+  /** The API accepted a request again after refusing fresh tokens. */
+  tokenAccepted(integration: string): void;
+}
 
 /** Where the API client gets its tokens: the core's TokenCache satisfies it. */
 export interface TokenSource {
@@ -17,26 +28,43 @@ export interface TokenSource {
   renewAfterRejection(integration: string, failedToken: string): Promise<TokenRecord>;
 }
 
+export interface ApiClientSettings {
+  /** axios defaults of the instance (its `baseURL` is always `apiBaseURL`). */
+  defaults?: CreateAxiosDefaults;
+  events?: ApiClientEvents;
+  /** @default Date.now */
+  clock?: () => number;
+  /** At most one token request caused by a 401 per this many milliseconds. @default 30000 */
+  rejectionRenewalIntervalMs?: number;
+}
+
 /** Marks a request already repeated after a 401 (a string key: axios's mergeConfig drops symbols). */
 const RETRIED = '__grafxRetriedAfter401';
-const REDACTED = 'Bearer [redacted]';
+/** Marks a request redirected away from the API's origin (its answer is not the API's). */
+const LEFT_API = '__grafxLeftApiOrigin';
 /** axios's own test for an absolute URL (protocol-relative `//host` included). */
 const ABSOLUTE_URL = /^([a-z][a-z\d+\-.]*:)?\/\//i;
 
+type MarkedConfig = InternalAxiosRequestConfig & { [RETRIED]?: true; [LEFT_API]?: true };
+type BeforeRedirect = NonNullable<AxiosRequestConfig['beforeRedirect']>;
+
 /**
  * An axios instance whose base URL is `apiBaseURL`. Requests to that origin carry `Authorization: Bearer <token>`
- * (never requests to another origin); a 401 renews the token (if no one else did) and repeats the request once.
- * Errors it rejects with keep `response.status` and `response.data` but not the token.
+ * (never requests to another origin, nor a redirect away from it); a 401 from the API renews the token (if no one
+ * else did) and repeats the request once, unless the login server hands back the very token refused, or a 401
+ * already caused a token request within `rejectionRenewalIntervalMs`: then the 401 is handed back. Errors it rejects
+ * with keep `response.status` and `response.data` but not the token, in no property, hidden ones included.
  */
 export function createApiClient(
   integration: string,
   apiBaseURL: string,
   tokens: TokenSource,
-  defaults: CreateAxiosDefaults = {},
-  onRetry?: RetryListener,
+  settings: ApiClientSettings = {},
 ): AxiosInstance {
+  const { events, clock = Date.now } = settings;
   const apiOrigin = new URL(apiBaseURL).origin;
-  const api = axios.create({ ...defaults, baseURL: apiBaseURL });
+  const api = axios.create({ ...settings.defaults, baseURL: apiBaseURL });
+  const guard = new RejectionGuard(settings.rejectionRenewalIntervalMs ?? DEFAULT_REJECTION_RENEWAL_INTERVAL_MS, clock);
 
   const goesToApi = (config: InternalAxiosRequestConfig): boolean => {
     const url = config.url ?? '';
@@ -44,6 +72,24 @@ export function createApiClient(
       return new URL(url, apiBaseURL).origin === apiOrigin;
     const base = config.baseURL;
     return base === apiBaseURL || (base !== undefined && new URL(base, apiBaseURL).origin === apiOrigin);
+  };
+
+  // Per request, a redirect hook that drops the token (and marks the request) when a redirect leaves the API origin.
+  const appHooks = new WeakMap<BeforeRedirect, BeforeRedirect | undefined>();
+  const guardRedirects = (config: MarkedConfig): void => {
+    const previous = config.beforeRedirect;
+    const app = previous !== undefined && appHooks.has(previous) ? appHooks.get(previous) : previous;
+    const hook: BeforeRedirect = (options, response, request) => {
+      app?.(options, response, request);
+      if (originOf(options.href) === apiOrigin) return;
+      config[LEFT_API] = true;
+      const headers = options.headers as Record<string, unknown> | undefined;
+      for (const name of Object.keys(headers ?? {})) {
+        if (name.toLowerCase() === 'authorization') delete headers?.[name];
+      }
+    };
+    appHooks.set(hook, app);
+    config.beforeRedirect = hook;
   };
 
   // The header of the last token seen, built once per token rather than once per request.
@@ -55,6 +101,7 @@ export function createApiClient(
       lastHeader = `Bearer ${record.token}`;
     }
     config.headers.set('Authorization', lastHeader);
+    guardRedirects(config);
     return config;
   };
   // Not an async function: with a cached token the config is returned at once, no promise of its own (the warm path);
@@ -68,27 +115,78 @@ export function createApiClient(
     return found instanceof Promise ? found.then((record) => authorize(config, record)) : authorize(config, found);
   });
 
-  api.interceptors.response.use(undefined, async (error: unknown) => {
-    if (!axios.isAxiosError(error)) throw error;
-    const config = error.config as (InternalAxiosRequestConfig & { [RETRIED]?: true }) | undefined;
-    const sent = sentToken(config);
-    if (error.response?.status === 401 && config !== undefined && sent !== undefined && !config[RETRIED]) {
-      if (isReplayable(config.data)) {
-        config[RETRIED] = true;
-        onRetry?.({ integration, method: (config.method ?? 'get').toUpperCase(), path: pathOf(config.url) });
-        try {
-          await tokens.renewAfterRejection(integration, sent);
-        } catch (renewalError) {
-          redact(error);
-          throw renewalError;
+  /** The token to repeat a request refused with `sent`: a newer one, or undefined when renewing is pointless now. */
+  const tokenForRetry = async (sent: string): Promise<TokenRecord | undefined> => {
+    const found = tokens.get(integration);
+    if (found instanceof Promise) return found; // the cache lost it meanwhile: fetched (or joined) as any request would
+    if (found.token !== sent) return found; // someone renewed it already: no token request
+    return guard.renew(sent, () => tokens.renewAfterRejection(integration, sent));
+  };
+
+  const refused = (config: MarkedConfig, sameToken: boolean): void => {
+    const event: ApiRejectsFreshTokensEvent | undefined = guard.refused()
+      ? {
+          integration,
+          method: methodOf(config),
+          path: pathOf(config.url),
+          sameToken,
+          nextRenewalAt: new Date(guard.nextRenewalAt),
         }
-        return api.request(config);
-      }
+      : undefined;
+    events?.tokenRefused(integration, clock(), event);
+  };
+
+  const accepted = (response: AxiosResponse): AxiosResponse => {
+    if (guard.rejecting) {
+      const config = response.config as MarkedConfig;
+      if (config[LEFT_API] !== true && sentToken(config) !== undefined && guard.accepted())
+        events?.tokenAccepted(integration);
     }
-    throw redact(error);
+    return response;
+  };
+
+  api.interceptors.response.use(accepted, async (error: unknown) => {
+    if (!axios.isAxiosError(error)) throw error;
+    const config = error.config as MarkedConfig | undefined;
+    const sent = sentToken(config);
+    // Only the API's own 401 to a request that carried a token says anything about the token.
+    if (error.response?.status !== 401 || config === undefined || sent === undefined || config[LEFT_API] === true)
+      throw scrubApiError(error, sent);
+    if (config[RETRIED] === true) {
+      refused(config, false); // the renewed token was refused as well
+      throw scrubApiError(error, sent);
+    }
+    if (!isReplayable(config.data)) throw scrubApiError(error, sent);
+    let record: TokenRecord | undefined;
+    try {
+      record = await tokenForRetry(sent);
+    } catch (renewalError) {
+      scrubApiError(error, sent);
+      throw renewalError;
+    }
+    if (record === undefined || record.token === sent) {
+      // The login server handed back the very token refused, or a 401 renewed it moments ago: repeating is pointless.
+      refused(config, record !== undefined);
+      throw scrubApiError(error, sent);
+    }
+    config[RETRIED] = true;
+    events?.requestRetried({ integration, method: methodOf(config), path: pathOf(config.url) });
+    return api.request(config);
   });
 
   return api;
+}
+
+function originOf(href: unknown): string | undefined {
+  try {
+    return typeof href === 'string' ? new URL(href).origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function methodOf(config: InternalAxiosRequestConfig): string {
+  return (config.method ?? 'get').toUpperCase();
 }
 
 /** The path of a request URL, without query string or host (for events and logs). */
@@ -100,7 +198,7 @@ function pathOf(url: string | undefined): string {
 
 function sentToken(config: InternalAxiosRequestConfig | undefined): string | undefined {
   const header = config?.headers.get('Authorization');
-  return typeof header === 'string' && header.startsWith('Bearer ') && header !== REDACTED
+  return typeof header === 'string' && header.startsWith('Bearer ') && header !== REDACTED_AUTHORIZATION
     ? header.slice(7)
     : undefined;
 }
@@ -113,24 +211,4 @@ export function isReplayable(data: unknown): boolean {
   if (typeof data !== 'object') return false;
   const prototype = Object.getPrototypeOf(data) as unknown;
   return prototype === Object.prototype || prototype === null;
-}
-
-/**
- * Strips the bearer token from an axios error handed to route handlers: the Authorization header is masked and the
- * raw request objects (whose header text holds the token) are made non-enumerable, out of `inspect` and `JSON`.
- */
-function redact(error: AxiosError): AxiosError {
-  if (error.config?.headers.has('Authorization')) error.config.headers.set('Authorization', REDACTED);
-  hide(error, 'request');
-  if (error.response !== undefined) {
-    if (error.response.config?.headers?.has('Authorization'))
-      error.response.config.headers.set('Authorization', REDACTED);
-    hide(error.response, 'request');
-  }
-  return error;
-}
-
-function hide(object: object, property: string): void {
-  const descriptor = Object.getOwnPropertyDescriptor(object, property);
-  if (descriptor?.enumerable) Object.defineProperty(object, property, { ...descriptor, enumerable: false });
 }

@@ -1,24 +1,27 @@
 // lib/core/bounds.ts
-// The bounds put on values from outside the process (login server, store records): lifetimes, lengths, retry times.
+// Every limit the package puts on values from outside the process (login server, store records, options), in one place.
 
-/** The longest Retry-After honoured, in seconds; a longer one is treated as this (a bad header must not block for hours). */
-export const MAX_RETRY_AFTER_SECONDS = 600;
-
-/** The longest token lifetime accepted, in seconds (48 hours; GraFx tokens last about 10 to 22 hours). */
-export const MAX_TOKEN_LIFETIME_SECONDS = 172_800;
-
+/** The largest token answer read, in bytes, on the wire and again after decompression (a real one is ~2 KB). */
+export const MAX_TOKEN_RESPONSE_BYTES = 64 * 1024;
 /** The longest access token accepted, in characters (real ones are 1 to 3 KB). */
 export const MAX_ACCESS_TOKEN_LENGTH = 16_384;
-
+/** The shortest token lifetime accepted, in seconds: a shorter `expires_in` is refused (every request would renew). */
+export const MIN_TOKEN_LIFETIME_SECONDS = 1;
+/**
+ * The longest token lifetime, in seconds (48 hours; GraFx tokens last about 10 to 22 hours): a longer `expires_in` is
+ * clamped to this (the token is renewed sooner, never used longer); a store record past it is a miss.
+ */
+export const MAX_TOKEN_LIFETIME_SECONDS = 172_800;
+/** The longest Retry-After honoured, in seconds; a longer one is treated as this (a bad header must not block for hours). */
+export const MAX_RETRY_AFTER_SECONDS = 600;
+/** The longest server text (an OAuth `error_description`, a problem `detail`) put into an error message, in characters. */
+export const MAX_SERVER_TEXT_LENGTH = 200;
 /** The longest text from outside (a server's error description, a stored message) that reaches a message. */
 export const MAX_MESSAGE_LENGTH = 500;
-
-// C0 controls (CR, LF, ESC...), DEL, C1 controls, and the Unicode line and paragraph separators.
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
-
-/** `text` without control characters (each run becomes one space: no forged log lines), at most `max` characters. */
-export function sanitizeText(text: string, max: number): string {
-  const clean = text.replace(CONTROL_CHARACTERS, ' ');
-  return clean.length <= max ? clean : `${clean.slice(0, Math.max(0, max - 1))}…`;
-}
+/** The longest delay a Node.js timer holds (2^31 − 1 ms, about 24.8 days): the ceiling of every time option. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The largest `cache.max` accepted (lru-cache allocates arrays of `max` entries up front). */
+export const MAX_CACHE_MAX = 100_000;
+/** How many extra form fields `tokenParams` may hold, and the longest value of one, in characters. */
+export const MAX_TOKEN_PARAMS = 32;
+export const MAX_TOKEN_PARAM_LENGTH = 4096;

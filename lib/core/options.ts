@@ -1,5 +1,6 @@
 // lib/core/options.ts
 // The public options of the client (with their defaults), the resolved configuration, and parseOptions().
+import { MAX_CACHE_MAX, MAX_TIMER_MS, MAX_TOKEN_PARAMS, MAX_TOKEN_PARAM_LENGTH } from './bounds.js';
 import { configError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { TokenStore } from './token-store.js';
@@ -14,6 +15,32 @@ export const DEFAULT_CACHE_MAX = 100;
 /** Five minutes: well inside the hour before expiry in which the login server hands out a new token. */
 export const DEFAULT_REFRESH_WINDOW_MS = 5 * 60_000;
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** Integrations from a loader are asked for again after this long (secret rotation): 15 minutes. */
+export const DEFAULT_RELOAD_AFTER_MS = 15 * 60_000;
+/** A key the loader did not know is answered unknown without asking again for this long. */
+export const DEFAULT_UNKNOWN_TTL_MS = 10_000;
+/** How many unknown keys are remembered at once. */
+export const DEFAULT_UNKNOWN_MAX = 10_000;
+const MAX_UNKNOWN_MAX = 1_000_000;
+/** After a 401 from the API, at most one token request per 30 seconds and integration. */
+export const DEFAULT_REJECTION_RENEWAL_INTERVAL_MS = 30_000;
+/** The longest `rejectionRenewalIntervalMs`: one hour. */
+export const MAX_REJECTION_RENEWAL_INTERVAL_MS = 3_600_000;
+/** The shortest `rejectionRenewalIntervalMs`: one second (a shorter one would let a refusing API cost a token request per call). */
+export const MIN_REJECTION_RENEWAL_INTERVAL_MS = 1000;
+
+/** How the client authenticates to the token endpoint (RFC 6749 §2.3.1). */
+export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic';
+export const DEFAULT_CLIENT_AUTH_METHOD: ClientAuthMethod = 'client_secret_post';
+const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_post', 'client_secret_basic'];
+
+/** Form fields the package writes itself: `tokenParams` cannot set them. */
+const RESERVED_TOKEN_PARAMS: Record<string, string> = {
+  grant_type: 'it is always client_credentials',
+  client_id: 'it comes from `clientId`',
+  client_secret: 'it comes from `clientSecret`',
+  audience: 'use the `audience` option',
+};
 
 /** The GraFx environment API of an environment (note the singular `environment`). */
 export function defaultApiBaseURL(environment: string): string {
@@ -38,6 +65,37 @@ export interface IntegrationConfig {
   browser?: boolean;
 }
 
+/**
+ * Loads one integration on its first use (integrations loaded on demand: one per tenant, from a database or a
+ * secrets manager). `undefined` (or `null`) means no such integration. Called once for all concurrent first uses
+ * of a key; asked again after `loading.reloadAfterMs`.
+ */
+export type IntegrationLoader = (
+  key: string,
+) => IntegrationConfig | undefined | null | PromiseLike<IntegrationConfig | undefined | null>;
+
+/** Options of the integrations loaded on demand (`integrations` given as a function). */
+export interface LoadingOptions {
+  /**
+   * How long a loaded integration's credentials are used before the loader is asked again (secret rotation).
+   * Requests keep using the held credentials while it answers; when the secret changed, the next token comes from
+   * the new one. When the loader now answers `undefined`, the tenant is dropped.
+   * @default 900000 (15 minutes)
+   */
+  reloadAfterMs?: number;
+  /**
+   * How long a key the loader answered `undefined` for is answered 400 `GRAFX_INTEGRATION_UNKNOWN` without asking
+   * the loader again (so a flood of unknown keys does not flood your database). `0` asks every time.
+   * @default 10000 (10 seconds)
+   */
+  unknownTtlMs?: number;
+  /**
+   * How many unknown keys are remembered at once (least recently seen forgotten first).
+   * @default 10000
+   */
+  unknownMax?: number;
+}
+
 /** Options of `createGrafxClient()`; `grafxAuth()` takes the same plus `resolveIntegration`. */
 export interface GrafxClientOptions {
   /** Client ID of the single integration (key `'default'`). Use either this trio or `integrations`. */
@@ -51,18 +109,45 @@ export interface GrafxClientOptions {
    * @default false
    */
   browser?: boolean;
-  /** Several integrations, by key. */
-  integrations?: Record<string, IntegrationConfig>;
+  /**
+   * Several integrations: an object by key, or a function loading one by key on its first use (one integration per
+   * tenant; `cache.max` then bounds the tenants held in memory). With a function, `grafxAuth()` needs
+   * `resolveIntegration`.
+   */
+  integrations?: Record<string, IntegrationConfig> | IntegrationLoader;
+  /** For `integrations` given as a function: when credentials are asked for again, how unknown keys are remembered. */
+  loading?: LoadingOptions;
   /**
    * The login server's token endpoint.
    * @default 'https://integration-login.chiligrafx.com/oauth/token'
    */
   tokenURL?: string;
   /**
-   * The `audience` form field of the token request.
+   * The `audience` form field of the token request (always sent; a server that does not know it ignores it).
    * @default 'https://chiligrafx.com'
    */
   audience?: string;
+  /**
+   * Extra form fields of the token request, e.g. `{ resource: 'https://api.example' }` (RFC 8707) or
+   * `{ scope: 'read write' }`. An array value sends the field once per item. `grant_type`, `client_id`,
+   * `client_secret` and `audience` cannot be set here.
+   * @default {}
+   */
+  tokenParams?: Record<string, string | readonly string[]>;
+  /**
+   * How the client authenticates to the token endpoint: `'client_secret_post'` (ID and secret in the form body, the
+   * platform's way) or `'client_secret_basic'` (an `Authorization: Basic` header of the form-urlencoded ID and
+   * secret, RFC 6749 §2.3.1; then neither is in the body).
+   * @default 'client_secret_post'
+   */
+  clientAuthMethod?: ClientAuthMethod;
+  /**
+   * Allow plain `http://` for a `tokenURL` or `apiBaseURL` whose host is not loopback. Without it such a URL is
+   * refused: the secret and the tokens would cross the network in clear. Loopback (`127.0.0.1`, `::1`,
+   * `localhost`) is always allowed.
+   * @default false
+   */
+  allowInsecureHttp?: boolean;
   /**
    * The environment API base URL: a string, or a function of the environment name.
    * @default (env) => `https://${env}.chili-publish.online/grafx/api/v1/environment/${env}`
@@ -71,7 +156,9 @@ export interface GrafxClientOptions {
   /** The token cache (an LRU keyed by integration). */
   cache?: {
     /**
-     * How many integrations' tokens the cache holds at once.
+     * How many integrations the cache holds at once (each with its token and API client); the least recently used
+     * is dropped first and simply loaded again on its next use. With `integrations` as a function: the tenants held.
+     * At most 100000.
      * @default 100
      */
     max?: number;
@@ -85,10 +172,19 @@ export interface GrafxClientOptions {
    */
   refreshWindowMs?: number;
   /**
-   * Time limit of one token request, in milliseconds.
+   * Time limit of one token request, in milliseconds (at most 2147483647, the longest a Node.js timer holds).
    * @default 10000
    */
   timeoutMs?: number;
+  /**
+   * After a 401 from the environment API, at most one token request per this many milliseconds and integration
+   * (concurrent 401s share it). A 401 within the interval is handed back without renewing: an API that refuses every
+   * token (a wrong environment or API base URL, missing permissions) costs one token request per interval, not one
+   * per call. Whatever the interval, a 401 is never repeated when the renewal hands back the very token refused.
+   * From 1000 (one second) to 3600000 (one hour).
+   * @default 30000 (30 seconds)
+   */
+  rejectionRenewalIntervalMs?: number;
   /**
    * A shared token store (e.g. `RedisTokenStore` from `express-grafx-auth/redis`) so that the instances of an app
    * share one token per integration and one of them asks the login server. The in-memory cache stays in front.
@@ -119,14 +215,27 @@ export interface ResolvedIntegration {
 
 /** The client's configuration after parseOptions(): every default applied, everything validated. */
 export interface ResolvedOptions {
+  /** The static integrations (empty with a loader). */
   readonly integrations: ReadonlyMap<string, ResolvedIntegration>;
+  /** The loader of integrations loaded on demand, when `integrations` is a function. */
+  readonly loader: IntegrationLoader | undefined;
+  readonly reloadAfterMs: number;
+  readonly unknownTtlMs: number;
+  readonly unknownMax: number;
+  /** The top-level `apiBaseURL` option as given (loaded integrations are resolved with it). */
+  readonly apiBaseURL: string | ((environment: string) => string) | undefined;
   /** The key used when none is given: the only integration's, or undefined when there are several. */
   readonly defaultIntegration: string | undefined;
   readonly tokenURL: string;
   readonly audience: string;
+  /** `tokenParams` as form fields, in order (an array value gives one pair per item). */
+  readonly tokenParams: ReadonlyArray<readonly [string, string]>;
+  readonly clientAuthMethod: ClientAuthMethod;
+  readonly allowInsecureHttp: boolean;
   readonly cacheMax: number;
   readonly refreshWindowMs: number;
   readonly timeoutMs: number;
+  readonly rejectionRenewalIntervalMs: number;
   readonly store: TokenStore | undefined;
   readonly logger: Logger;
   readonly clock: () => number;
@@ -139,16 +248,22 @@ const CLIENT_OPTION_KEYS: Record<keyof GrafxClientOptions, true> = {
   environment: true,
   browser: true,
   integrations: true,
+  loading: true,
   tokenURL: true,
   audience: true,
+  tokenParams: true,
+  clientAuthMethod: true,
+  allowInsecureHttp: true,
   apiBaseURL: true,
   cache: true,
   refreshWindowMs: true,
   timeoutMs: true,
+  rejectionRenewalIntervalMs: true,
   store: true,
   logger: true,
   clock: true,
 };
+const LOADING_KEYS: Record<keyof LoadingOptions, true> = { reloadAfterMs: true, unknownTtlMs: true, unknownMax: true };
 const INTEGRATION_KEYS: Record<keyof IntegrationConfig, true> = {
   clientId: true,
   clientSecret: true,
@@ -170,10 +285,22 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
   const opts = options as Record<string, unknown>;
   checkKnownKeys(opts, [...Object.keys(CLIENT_OPTION_KEYS), ...extraKeys], '');
 
-  const tokenURL = optionalHttpURL(opts.tokenURL, 'tokenURL') ?? DEFAULT_TOKEN_URL;
+  if (opts.allowInsecureHttp !== undefined && typeof opts.allowInsecureHttp !== 'boolean') {
+    throw configError(`\`allowInsecureHttp\` must be true or false, received ${describe(opts.allowInsecureHttp)}`);
+  }
+  const allowInsecureHttp = opts.allowInsecureHttp === true;
+  const httpURL = (value: unknown, name: string): string | undefined => optionalHttpURL(value, name, allowInsecureHttp);
+  const tokenURL = httpURL(opts.tokenURL, 'tokenURL') ?? DEFAULT_TOKEN_URL;
   const audience = optionalString(opts.audience, 'audience') ?? DEFAULT_AUDIENCE;
+  const tokenParams = parseTokenParams(opts.tokenParams);
+  const clientAuthMethod = opts.clientAuthMethod ?? DEFAULT_CLIENT_AUTH_METHOD;
+  if (!CLIENT_AUTH_METHODS.includes(clientAuthMethod as ClientAuthMethod)) {
+    throw configError(
+      `\`clientAuthMethod\` must be 'client_secret_post' or 'client_secret_basic', received ${describe(clientAuthMethod)}`,
+    );
+  }
   const apiBaseURL = opts.apiBaseURL;
-  if (apiBaseURL !== undefined && typeof apiBaseURL !== 'function') optionalHttpURL(apiBaseURL, 'apiBaseURL');
+  if (apiBaseURL !== undefined && typeof apiBaseURL !== 'function') httpURL(apiBaseURL, 'apiBaseURL');
 
   let cacheMax = DEFAULT_CACHE_MAX;
   if (opts.cache !== undefined) {
@@ -182,13 +309,26 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
     }
     const cache = opts.cache as Record<string, unknown>;
     checkKnownKeys(cache, ['max'], 'cache.');
-    if (cache.max !== undefined) cacheMax = positiveInteger(cache.max, 'cache.max');
+    if (cache.max !== undefined) cacheMax = positiveInteger(cache.max, 'cache.max', MAX_CACHE_MAX);
   }
   const refreshWindowMs =
     opts.refreshWindowMs === undefined
       ? DEFAULT_REFRESH_WINDOW_MS
-      : nonNegativeInteger(opts.refreshWindowMs, 'refreshWindowMs');
-  const timeoutMs = opts.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : positiveInteger(opts.timeoutMs, 'timeoutMs');
+      : nonNegativeInteger(opts.refreshWindowMs, 'refreshWindowMs', MAX_TIMER_MS);
+  const timeoutMs =
+    opts.timeoutMs === undefined ? DEFAULT_TIMEOUT_MS : positiveInteger(opts.timeoutMs, 'timeoutMs', MAX_TIMER_MS);
+  const rejectionRenewalIntervalMs =
+    opts.rejectionRenewalIntervalMs === undefined
+      ? DEFAULT_REJECTION_RENEWAL_INTERVAL_MS
+      : nonNegativeInteger(opts.rejectionRenewalIntervalMs, 'rejectionRenewalIntervalMs', Number.MAX_SAFE_INTEGER);
+  if (
+    rejectionRenewalIntervalMs < MIN_REJECTION_RENEWAL_INTERVAL_MS ||
+    rejectionRenewalIntervalMs > MAX_REJECTION_RENEWAL_INTERVAL_MS
+  ) {
+    throw configError(
+      `\`rejectionRenewalIntervalMs\` must be from ${MIN_REJECTION_RENEWAL_INTERVAL_MS} (one second) to ${MAX_REJECTION_RENEWAL_INTERVAL_MS} (one hour) milliseconds, received ${rejectionRenewalIntervalMs}`,
+    );
+  }
   if (opts.clock !== undefined && typeof opts.clock !== 'function') {
     throw configError(`\`clock\` must be a function returning milliseconds, received ${describe(opts.clock)}`);
   }
@@ -200,6 +340,7 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
   const logger = (opts.logger as Logger | undefined) ?? console;
 
   const integrations = new Map<string, ResolvedIntegration>();
+  let loader: IntegrationLoader | undefined;
   const single =
     opts.clientId !== undefined ||
     opts.clientSecret !== undefined ||
@@ -211,37 +352,108 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
         'use either `clientId`/`clientSecret`/`environment` (one integration) or `integrations` (several), not both',
       );
     }
-    if (typeof opts.integrations !== 'object' || opts.integrations === null || Array.isArray(opts.integrations)) {
-      throw configError(`\`integrations\` must be an object of { [key]: { clientId, clientSecret, environment } }`);
-    }
-    const entries = Object.entries(opts.integrations as Record<string, unknown>);
-    if (entries.length === 0) throw configError('`integrations` is empty: configure at least one integration');
-    for (const [key, value] of entries) {
-      if (typeof value !== 'object' || value === null) {
-        throw configError(`\`integrations.${key}\` must be an object of { clientId, clientSecret, environment }`);
+    if (typeof opts.integrations === 'function') {
+      loader = opts.integrations as IntegrationLoader;
+    } else {
+      if (typeof opts.integrations !== 'object' || opts.integrations === null || Array.isArray(opts.integrations)) {
+        throw configError(
+          `\`integrations\` must be an object of { [key]: { clientId, clientSecret, environment } }, or a function (key) => that`,
+        );
       }
-      checkKnownKeys(value as Record<string, unknown>, Object.keys(INTEGRATION_KEYS), `integrations.${key}.`);
-      integrations.set(
-        key,
-        resolveIntegration(key, value as Record<string, unknown>, `integrations.${key}.`, apiBaseURL),
-      );
+      // Own keys only, read as data: keys such as `__proto__` or `constructor` are integrations like any other.
+      const entries = Object.entries(opts.integrations as Record<string, unknown>);
+      if (entries.length === 0) throw configError('`integrations` is empty: configure at least one integration');
+      for (const [key, value] of entries) {
+        integrations.set(key, resolveConfig(key, value, `integrations.${key}.`, apiBaseURL, httpURL));
+      }
     }
   } else {
-    integrations.set(DEFAULT_INTEGRATION, resolveIntegration(DEFAULT_INTEGRATION, opts, '', apiBaseURL));
+    integrations.set(DEFAULT_INTEGRATION, resolveIntegration(DEFAULT_INTEGRATION, opts, '', apiBaseURL, httpURL));
   }
+  const loading = parseLoading(opts.loading, loader !== undefined);
 
   return {
     integrations,
+    loader,
+    ...loading,
+    apiBaseURL: apiBaseURL as ResolvedOptions['apiBaseURL'],
     defaultIntegration: integrations.size === 1 ? [...integrations.keys()][0] : undefined,
     tokenURL,
     audience,
+    tokenParams,
+    clientAuthMethod: clientAuthMethod as ClientAuthMethod,
+    allowInsecureHttp,
     cacheMax,
     refreshWindowMs,
     timeoutMs,
+    rejectionRenewalIntervalMs,
     store,
     logger,
     clock,
   };
+}
+
+function parseLoading(
+  value: unknown,
+  hasLoader: boolean,
+): Pick<ResolvedOptions, 'reloadAfterMs' | 'unknownTtlMs' | 'unknownMax'> {
+  const loading = {
+    reloadAfterMs: DEFAULT_RELOAD_AFTER_MS,
+    unknownTtlMs: DEFAULT_UNKNOWN_TTL_MS,
+    unknownMax: DEFAULT_UNKNOWN_MAX,
+  };
+  if (value === undefined) return loading;
+  if (!hasLoader) {
+    throw configError(
+      '`loading` applies to integrations loaded on demand: give `integrations` as a function (key) => config',
+    );
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw configError(`\`loading\` must be an object like { reloadAfterMs: 900000 }, received ${describe(value)}`);
+  }
+  const given = value as Record<string, unknown>;
+  checkKnownKeys(given, Object.keys(LOADING_KEYS), 'loading.');
+  if (given.reloadAfterMs !== undefined) {
+    loading.reloadAfterMs = boundedInteger(given.reloadAfterMs, 'loading.reloadAfterMs', 1, MAX_TIMER_MS);
+  }
+  if (given.unknownTtlMs !== undefined) {
+    loading.unknownTtlMs = boundedInteger(given.unknownTtlMs, 'loading.unknownTtlMs', 0, MAX_TIMER_MS);
+  }
+  if (given.unknownMax !== undefined) {
+    loading.unknownMax = boundedInteger(given.unknownMax, 'loading.unknownMax', 1, MAX_UNKNOWN_MAX);
+  }
+  return loading;
+}
+
+/**
+ * Validates an integration returned by the loader for `key`, like a static one. Throws GRAFX_CONFIG_INVALID naming
+ * the field (`integrations("key").clientSecret`), never a value.
+ */
+export function resolveLoadedIntegration(key: string, value: unknown, options: ResolvedOptions): ResolvedIntegration {
+  return resolveConfig(
+    key,
+    value,
+    `integrations(${JSON.stringify(key.length > 64 ? `${key.slice(0, 64)}…` : key)}).`,
+    options.apiBaseURL,
+    (url, name) => optionalHttpURL(url, name, options.allowInsecureHttp),
+  );
+}
+
+function resolveConfig(
+  key: string,
+  value: unknown,
+  prefix: string,
+  topLevelBase: unknown,
+  httpURL: (value: unknown, name: string) => string | undefined,
+): ResolvedIntegration {
+  const name = prefix.slice(0, -1);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw configError(
+      `\`${name}\` must be an object of { clientId, clientSecret, environment }, received ${describe(value)}`,
+    );
+  }
+  checkKnownKeys(value as Record<string, unknown>, Object.keys(INTEGRATION_KEYS), prefix);
+  return resolveIntegration(key, value as Record<string, unknown>, prefix, topLevelBase, httpURL);
 }
 
 const STORE_METHODS = [
@@ -271,16 +483,17 @@ function resolveIntegration(
   config: Record<string, unknown>,
   prefix: string,
   topLevelBase: unknown,
+  httpURL: (value: unknown, name: string) => string | undefined,
 ): ResolvedIntegration {
   const clientId = requiredString(config.clientId, `${prefix}clientId`);
-  const clientSecret = requiredString(config.clientSecret, `${prefix}clientSecret`);
+  const clientSecret = requiredString(config.clientSecret, `${prefix}clientSecret`, true);
   const environment = optionalString(config.environment, `${prefix}environment`);
   if (environment !== undefined && !ENVIRONMENT_NAME.test(environment)) {
     throw configError(
       `\`${prefix}environment\` must be an environment's technical name such as "cp-abc-123" (letters, digits, '-', '.', '_')`,
     );
   }
-  const own = prefix === '' ? undefined : optionalHttpURL(config.apiBaseURL, `${prefix}apiBaseURL`);
+  const own = prefix === '' ? undefined : httpURL(config.apiBaseURL, `${prefix}apiBaseURL`);
   let apiBaseURL = own;
   if (apiBaseURL === undefined && typeof topLevelBase === 'string') apiBaseURL = topLevelBase;
   if (apiBaseURL === undefined) {
@@ -291,7 +504,7 @@ function resolveIntegration(
     }
     if (typeof topLevelBase === 'function') {
       const computed: unknown = (topLevelBase as (env: string) => unknown)(environment);
-      apiBaseURL = optionalHttpURL(computed, `apiBaseURL(${JSON.stringify(environment)})`);
+      apiBaseURL = httpURL(computed, `apiBaseURL(${JSON.stringify(environment)})`);
       if (apiBaseURL === undefined) throw configError(`\`apiBaseURL\` returned nothing for "${environment}"`);
     } else {
       apiBaseURL = defaultApiBaseURL(environment);
@@ -319,18 +532,71 @@ function checkKnownKeys(object: Record<string, unknown>, known: readonly string[
   }
 }
 
-function requiredString(value: unknown, name: string): string {
+/** A non-empty string. For a `secret`, the error names only the received type, never a value of any type. */
+function requiredString(value: unknown, name: string, secret = false): string {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw configError(`\`${name}\` is required (a non-empty string), received ${describe(value)}`);
+    const received = secret ? describeType(value) : describe(value);
+    throw configError(`\`${name}\` is required (a non-empty string), received ${received}`);
   }
   return value;
+}
+
+/** `tokenParams` as ordered form pairs: string (or string array) values of bounded size, no reserved field. */
+function parseTokenParams(value: unknown): Array<readonly [string, string]> {
+  if (value === undefined) return [];
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw configError(
+      `\`tokenParams\` must be an object of form fields such as { resource: 'https://api.example' }, received ${describe(value)}`,
+    );
+  }
+  const pairs: Array<readonly [string, string]> = [];
+  for (const [name, field] of Object.entries(value as Record<string, unknown>)) {
+    const option = `tokenParams.${name}`;
+    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(name)) {
+      throw configError(
+        `\`tokenParams\` has a field name that is not a plain form field name (letters, digits, _ . : -)`,
+      );
+    }
+    const reserved = Object.hasOwn(RESERVED_TOKEN_PARAMS, name) ? RESERVED_TOKEN_PARAMS[name] : undefined;
+    if (reserved !== undefined) throw configError(`\`${option}\` cannot be set in tokenParams: ${reserved}`);
+    const values: unknown[] = Array.isArray(field) ? field : [field];
+    if (
+      values.length === 0 ||
+      values.some((item) => typeof item !== 'string' || item.length > MAX_TOKEN_PARAM_LENGTH)
+    ) {
+      throw configError(
+        `\`${option}\` must be a string or an array of strings of at most ${MAX_TOKEN_PARAM_LENGTH} characters, received ${describeType(field)}`,
+      );
+    }
+    for (const item of values as string[]) pairs.push([name, item]);
+  }
+  if (pairs.length > MAX_TOKEN_PARAMS) {
+    throw configError(`\`tokenParams\` may hold at most ${MAX_TOKEN_PARAMS} form fields, received ${pairs.length}`);
+  }
+  return pairs;
 }
 
 function optionalString(value: unknown, name: string): string | undefined {
   return value === undefined ? undefined : requiredString(value, name);
 }
 
-function optionalHttpURL(value: unknown, name: string): string | undefined {
+/** Whether a URL's host is this machine: 127.0.0.0/8, ::1, `localhost` and `*.localhost`. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  return (
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    host === '::1' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
+    /^::ffff:7f[0-9a-f]{2}:/.test(host)
+  );
+}
+
+/**
+ * An absolute https URL, or http to a loopback host (or anywhere with `allowInsecureHttp`), without credentials.
+ * The error never echoes the URL (it could carry a password).
+ */
+function optionalHttpURL(value: unknown, name: string, allowInsecureHttp = false): string | undefined {
   if (value === undefined) return undefined;
   const text = requiredString(value, name);
   let url: URL;
@@ -342,21 +608,47 @@ function optionalHttpURL(value: unknown, name: string): string | undefined {
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw configError(`\`${name}\` must be an absolute http(s) URL, not ${url.protocol}`);
   }
+  if (url.username !== '' || url.password !== '') {
+    throw configError(`\`${name}\` must not carry credentials (user:password@): give them as options instead`);
+  }
+  if (url.protocol === 'http:' && !allowInsecureHttp && !isLoopbackHost(url.hostname)) {
+    throw configError(
+      `\`${name}\` uses plain http:// to a host that is not loopback: use https://, or set \`allowInsecureHttp: true\``,
+    );
+  }
   return text;
 }
 
-function positiveInteger(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw configError(`\`${name}\` must be a positive integer, received ${describe(value)}`);
+function positiveInteger(value: unknown, name: string, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) {
+    throw configError(`\`${name}\` must be a positive integer of at most ${max}, received ${describe(value)}`);
   }
   return value;
 }
 
-function nonNegativeInteger(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw configError(`\`${name}\` must be a non-negative integer (milliseconds), received ${describe(value)}`);
+function boundedInteger(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw configError(`\`${name}\` must be an integer from ${min} to ${max}, received ${describe(value)}`);
   }
   return value;
+}
+
+function nonNegativeInteger(value: unknown, name: string, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > max) {
+    throw configError(
+      `\`${name}\` must be a non-negative integer of at most ${max} (milliseconds), received ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/** The type of a received value and nothing of its content: for secrets, whatever their type. */
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'string' && value === '') return 'an empty string';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /** Describes a received value without ever printing a string's content (it could be a secret). */

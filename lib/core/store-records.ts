@@ -5,8 +5,8 @@ import {
   MAX_MESSAGE_LENGTH,
   MAX_RETRY_AFTER_SECONDS,
   MAX_TOKEN_LIFETIME_SECONDS,
-  sanitizeText,
 } from './bounds.js';
+import { sanitizeText } from './redaction.js';
 import { GRAFX_ERROR_CODES, type GrafxErrorCode } from './errors.js';
 import type { StoredFailure, StoredToken } from './token-store.js';
 

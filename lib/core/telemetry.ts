@@ -2,6 +2,7 @@
 // Telemetry: the client's events, `DEBUG=express-grafx-auth*` logging, and per-integration counters for health.
 import { EventEmitter } from 'node:events';
 import createDebug from 'debug';
+import { LRUCache } from 'lru-cache';
 
 /** A token was obtained: from the login server, or from the shared store (another instance asked for it). */
 export interface TokenRenewedEvent {
@@ -31,6 +32,21 @@ export interface RequestRetriedEvent {
   path: string;
 }
 
+/**
+ * The API refused a token the login server had just handed out: renewing again would not help. Likely causes: a
+ * wrong environment name or API base URL, or an integration without permissions in that environment.
+ */
+export interface ApiRejectsFreshTokensEvent {
+  integration: string;
+  method: string;
+  /** The request's path (no query string, no host). */
+  path: string;
+  /** True: the renewal after the 401 got back the very token refused; false: the renewed token was refused too. */
+  sameToken: boolean;
+  /** The earliest time a 401 may cause another token request (`rejectionRenewalIntervalMs` after the last one). */
+  nextRenewalAt: Date;
+}
+
 /** The shared token store failed (once per outage) or came back. */
 export interface StoreEvent {
   reason: string;
@@ -41,6 +57,7 @@ export interface GrafxClientEvents {
   tokenRenewed: TokenRenewedEvent;
   tokenRenewalFailed: TokenRenewalFailedEvent;
   requestRetried: RequestRetriedEvent;
+  apiRejectsFreshTokens: ApiRejectsFreshTokensEvent;
   storeFault: StoreEvent;
   storeRecovered: StoreEvent;
 }
@@ -52,6 +69,10 @@ export interface IntegrationStats {
   retries: number;
   lastRenewalAt: number | undefined;
   lastErrorCode: string | undefined;
+  /** Whether the API's latest answers refused fresh tokens (until it accepts a request again). */
+  apiRejectingTokens: boolean;
+  /** When the API last refused a fresh token. */
+  lastTokenRejectionAt: number | undefined;
 }
 
 const log = {
@@ -63,7 +84,12 @@ const log = {
 
 export class Telemetry {
   readonly #emitter = new EventEmitter();
-  readonly #stats = new Map<string, IntegrationStats>();
+  readonly #stats: LRUCache<string, IntegrationStats>;
+
+  /** @param statsMax how many integrations' counters are kept (those of tenants no longer held go first). */
+  constructor(statsMax = 10_000) {
+    this.#stats = new LRUCache<string, IntegrationStats>({ max: statsMax });
+  }
 
   on<E extends keyof GrafxClientEvents>(event: E, listener: (payload: GrafxClientEvents[E]) => void): void {
     this.#emitter.on(event, listener);
@@ -76,10 +102,23 @@ export class Telemetry {
   stats(integration: string): IntegrationStats {
     let stats = this.#stats.get(integration);
     if (stats === undefined) {
-      stats = { renewals: 0, failures: 0, retries: 0, lastRenewalAt: undefined, lastErrorCode: undefined };
+      stats = {
+        renewals: 0,
+        failures: 0,
+        retries: 0,
+        lastRenewalAt: undefined,
+        lastErrorCode: undefined,
+        apiRejectingTokens: false,
+        lastTokenRejectionAt: undefined,
+      };
       this.#stats.set(integration, stats);
     }
     return stats;
+  }
+
+  /** Forgets the counters of an integration (a loaded tenant that left). */
+  forget(integration: string): void {
+    this.#stats.delete(integration);
   }
 
   tokenRenewed(event: TokenRenewedEvent, now: number): void {
@@ -121,6 +160,31 @@ export class Telemetry {
       event.path,
     );
     this.#emit('requestRetried', event);
+  }
+
+  /** The API refused a fresh token (health); with `event`, the first refusal since the last renewal (event + DEBUG). */
+  tokenRefused(integration: string, now: number, event?: ApiRejectsFreshTokensEvent): void {
+    const stats = this.stats(integration);
+    stats.apiRejectingTokens = true;
+    stats.lastTokenRejectionAt = now;
+    if (event === undefined) return;
+    log.api(
+      '%s: the API keeps refusing fresh tokens (%s %s answered 401 %s); check the environment name or API base URL ' +
+        "and the integration's permissions in that environment. 401s are handed back; the next token request " +
+        'after a 401 is not before %s',
+      integration,
+      event.method,
+      event.path,
+      event.sameToken ? 'and the login server handed back the same token' : 'to a renewed token too',
+      event.nextRenewalAt.toISOString(),
+    );
+    this.#emit('apiRejectsFreshTokens', event);
+  }
+
+  /** The API accepted a request again after refusing fresh tokens. */
+  tokenAccepted(integration: string): void {
+    this.stats(integration).apiRejectingTokens = false;
+    log.api('%s: the API accepts the token again', integration);
   }
 
   storeFault(reason: string): void {

@@ -64,7 +64,9 @@ export function grafxAuth(
   const defaultKey = client.defaultIntegration;
   if (resolveIntegration === undefined && defaultKey === undefined) {
     throw configError(
-      `several integrations are configured (${client.integrations.join(', ')}): give \`resolveIntegration\` to choose one per request`,
+      client.loadsIntegrations
+        ? '`integrations` is a function (integrations loaded on demand): give `resolveIntegration` (req) => key to choose one per request'
+        : `several integrations are configured (${client.integrations.join(', ')}): give \`resolveIntegration\` to choose one per request`,
     );
   }
   const resolve = resolveIntegration as IntegrationResolver | undefined;

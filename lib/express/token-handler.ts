@@ -106,7 +106,7 @@ export function grafxTokenHandler(
     throw configError('`authorize` must be a function (req) => boolean | Promise<boolean>');
   }
   const browserKeys = client.integrations.filter((key) => client.integration(key).browser);
-  if (browserKeys.length === 0) {
+  if (browserKeys.length === 0 && !client.loadsIntegrations) {
     throw configError(
       client.integrations.length === 1 && client.defaultIntegration === 'default'
         ? 'the token route only hands out tokens of an integration marked for the browser: set `browser: true` (on a read-only integration)'
@@ -115,6 +115,11 @@ export function grafxTokenHandler(
   }
   const defaultKey = client.defaultIntegration;
   if (resolveIntegration === undefined && defaultKey === undefined) {
+    if (client.loadsIntegrations) {
+      throw configError(
+        "the client's integrations are loaded on demand: give `resolveIntegration` (req) => key to choose the token route's",
+      );
+    }
     throw configError(
       `several integrations are configured (${client.integrations.join(', ')}): give \`resolveIntegration\` to choose the token route's, e.g. () => ${JSON.stringify(browserKeys[0])}`,
     );
@@ -133,7 +138,7 @@ export function grafxTokenHandler(
       const message = 'No GraFx integration was chosen for this request';
       throw new GrafxAuthError(GRAFX_ERROR_CODES.INTEGRATION_MISSING, message, { status: 400 });
     }
-    const integration = client.integration(key); // an unknown key throws a 400 GrafxAuthError
+    const integration = await client.lookup(key); // an unknown key throws a 400 GrafxAuthError
     if (!integration.browser) {
       throw new GrafxAuthError(
         GRAFX_ERROR_CODES.INTEGRATION_NOT_FOR_BROWSER,
