@@ -1,15 +1,21 @@
 // lib/core/client.ts
-// createGrafxClient(): the framework-free core, integrations + token cache + one API client per integration.
+// createGrafxClient(): the framework-free core: tenants (static or loaded) + token cache + one API client per tenant.
 import type { AxiosInstance } from 'axios';
-import { createApiClient } from './api-client.js';
+import { type ApiClientSettings, createApiClient } from './api-client.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError, clientClosedError } from './errors.js';
 import { type GrafxClientOptions, type ResolvedIntegration, parseOptions } from './options.js';
 import { type GrafxClientEvents, Telemetry } from './telemetry.js';
+import type { Tenant } from './tenant.js';
+import { TenantRegistry, unknownIntegration } from './tenant-registry.js';
 import { TokenCache } from './token-cache.js';
 import type { TokenRecord } from './token-record.js';
+import type { GrafxOutputFormat, GrafxTaskResult } from './api-types.js';
+import type { TaskWaitOptions } from './output-task.js';
+import type { GrafxQueryParams, PaginateOptions } from './paginate.js';
+import { type GrafxWorkflows, createWorkflows } from './workflows.js';
 
 /** What a request (or a worker) gets for one integration: `req.grafx` in Express. */
-export interface GrafxContext {
+export interface GrafxContext extends GrafxWorkflows {
   /** The integration key (`'default'` for the single-integration options). */
   integration: string;
   /** The environment's technical name, when configured. */
@@ -63,6 +69,12 @@ export interface GrafxHealth {
   ok: boolean;
   /** Whether a shared token store is configured, and whether it is in an outage. */
   store: { configured: boolean; down: boolean };
+  /** The integrations held in memory (`held`, at most `max`: `cache.max`), and whether they are loaded on demand. */
+  tenants: { held: number; max: number; loadedOnDemand: boolean };
+  /**
+   * By key: every static integration, or, for integrations loaded on demand, those held (at most `cache.max`).
+   * Every key is an own property (`__proto__` included).
+   */
   integrations: Record<string, IntegrationHealth>;
 }
 
@@ -70,43 +82,67 @@ const CLIENT_BRAND = Symbol.for('express-grafx-auth.client');
 
 /** Tokens and API clients for a set of GraFx integrations; usable in requests, queue workers, scripts and tests. */
 export class GrafxClient {
-  /** The configured integration keys. */
+  /** The configured integration keys (none when they are loaded on demand). */
   readonly integrations: readonly string[];
-  /** The key used when none is given: the only integration's; undefined when there are several. */
+  /** The key used when none is given: the only integration's; undefined when there are several (or a loader). */
   readonly defaultIntegration: string | undefined;
-  readonly #integrations: ReadonlyMap<string, ResolvedIntegration>;
+  /** Whether integrations are loaded on demand (`integrations` given as a function). */
+  readonly loadsIntegrations: boolean;
+  readonly #tenants: TenantRegistry;
   readonly #tokens: TokenCache;
-  readonly #apis = new Map<string, AxiosInstance>();
-  readonly #telemetry = new Telemetry();
+  readonly #telemetry: Telemetry;
   readonly #clock: () => number;
   readonly #storeConfigured: boolean;
+  readonly #cacheMax: number;
+  readonly #apiSettings: ApiClientSettings;
 
   constructor(options: GrafxClientOptions) {
     const resolved = parseOptions(options);
     this.integrations = [...resolved.integrations.keys()];
     this.defaultIntegration = resolved.defaultIntegration;
-    this.#integrations = resolved.integrations;
+    this.loadsIntegrations = resolved.loader !== undefined;
     this.#clock = resolved.clock;
     this.#storeConfigured = resolved.store !== undefined;
-    this.#tokens = new TokenCache(resolved, this.#telemetry);
+    this.#cacheMax = resolved.cacheMax;
+    this.#telemetry = new Telemetry(Math.max(resolved.cacheMax, resolved.integrations.size));
+    const loaded = this.loadsIntegrations;
+    this.#tenants = new TenantRegistry(resolved, {
+      dropped: (key) => {
+        this.#tokens.delete(key);
+        if (loaded) this.#telemetry.forget(key);
+      },
+      rotated: (key) => this.#tokens.renew(key),
+    });
+    this.#tokens = new TokenCache(resolved, this.#telemetry, this.#tenants);
     const { clock, rejectionRenewalIntervalMs } = resolved;
-    for (const { key, apiBaseURL } of resolved.integrations.values()) {
-      const settings = { events: this.#telemetry, clock, rejectionRenewalIntervalMs };
-      this.#apis.set(key, createApiClient(key, apiBaseURL, this.#tokens, settings));
-    }
+    this.#apiSettings = { events: this.#telemetry, clock, rejectionRenewalIntervalMs };
     Object.defineProperty(this, CLIENT_BRAND, { value: true });
   }
 
-  /** Whether `integration` is one of the configured keys. */
+  /** Whether `integration` is a configured key (or, for integrations loaded on demand, one held right now). */
   has(integration: string): boolean {
-    return this.#integrations.has(integration);
+    return (
+      this.#tenants.configured(integration) !== undefined ||
+      (this.loadsIntegrations && this.#tenants.holds(integration))
+    );
   }
 
-  /** The integration's key, environment, API base URL and browser flag (never its credentials). */
+  /**
+   * The integration's key, environment, API base URL and browser flag (never its credentials). For integrations
+   * loaded on demand, only while held: `lookup()` loads it when needed.
+   */
   integration(integration?: string): IntegrationInfo {
     const key = this.#key(integration);
-    const { environment, apiBaseURL, browser } = this.#integrations.get(key) as ResolvedIntegration;
-    return { key, environment, apiBaseURL, browser };
+    const configured = this.#tenants.configured(key);
+    if (configured !== undefined) return infoOf(configured);
+    return infoOf(this.#heldTenant(key, 'integration').integration);
+  }
+
+  /** The integration's key, environment, API base URL and browser flag, loading it when needed. */
+  async lookup(integration?: string): Promise<IntegrationInfo> {
+    const key = this.#key(integration);
+    if (this.#tokens.closed) throw clientClosedError(key);
+    return infoOf((await this.#tenants.tenant(key)).integration);
   }
 
   /** A valid access token of the integration (cached; fetched once for all concurrent callers). */
@@ -117,27 +153,97 @@ export class GrafxClient {
     return (found instanceof Promise ? await found : found).token;
   }
 
-  /** The integration's API client (one instance per integration, created once). */
+  /**
+   * The integration's API client (one instance per integration while it is held, created on first use). For
+   * integrations loaded on demand, only while held: use `(await client.context(key)).api` otherwise.
+   */
   api(integration?: string): AxiosInstance {
-    return this.#apiOf(this.#key(integration));
+    const key = this.#key(integration);
+    return this.#apiOf(this.#tenants.peek(key) ?? this.#heldTenant(key, 'api'));
   }
 
   /**
-   * Token, expiry and API client of the integration. Returns synchronously when a valid token is cached,
-   * else a Promise; throws a GrafxAuthError (4xx) for an unknown key. `await` works either way.
+   * Every item of every page of a list endpoint of the integration (see `req.grafx.paginate`). An integration
+   * loaded on demand is loaded (and its options checked) when the loop starts.
+   */
+  paginate<T = unknown>(
+    integration: string | undefined,
+    path: string,
+    params?: GrafxQueryParams,
+    options?: PaginateOptions,
+  ): AsyncIterable<T> {
+    const key = this.#key(integration);
+    const held = this.#tenants.peek(key);
+    if (held !== undefined) return this.#workflowsOf(held).paginate<T>(path, params, options);
+    const context = (): GrafxContext | Promise<GrafxContext> => this.context(key);
+    return {
+      async *[Symbol.asyncIterator]() {
+        yield* (await context()).paginate<T>(path, params, options);
+      },
+    };
+  }
+
+  /** Starts an output of the integration and waits for its task (see `req.grafx.generateOutput`). */
+  async generateOutput(
+    integration: string | undefined,
+    format: GrafxOutputFormat,
+    body: unknown,
+    options?: TaskWaitOptions,
+  ): Promise<GrafxTaskResult> {
+    return (await this.context(integration)).generateOutput(format, body, options);
+  }
+
+  /** Waits for a task of the integration (see `req.grafx.waitForTask`). */
+  async waitForTask(
+    integration: string | undefined,
+    taskInfoPath: string,
+    options?: TaskWaitOptions,
+  ): Promise<GrafxTaskResult> {
+    return (await this.context(integration)).waitForTask(taskInfoPath, options);
+  }
+
+  /**
+   * Token, expiry and API client of the integration. Returns synchronously when it is held with a valid token,
+   * else a Promise (an integration loaded on demand is loaded first); throws a GrafxAuthError (4xx) for a key that
+   * is not configured. `await` works either way.
    */
   context(integration?: string): GrafxContext | Promise<GrafxContext> {
     const key = this.#key(integration);
     if (this.#tokens.closed) return Promise.reject(clientClosedError(key));
-    const found = this.#tokens.get(key);
-    return found instanceof Promise
-      ? found.then((record) => this.#contextOf(key, record))
-      : this.#contextOf(key, found);
+    const tenant = this.#tenants.peek(key);
+    if (tenant !== undefined) {
+      const record = this.#tokens.peek(key);
+      if (record !== undefined) return this.#contextOf(tenant, record);
+    }
+    return this.#contextWhenReady(key, tenant);
+  }
+
+  /**
+   * Readiness from the first second: fetches the tokens of `integrations` (a key or keys; default: every configured
+   * integration) and resolves when each has one, or rejects with the first failure (a GrafxAuthError: bad
+   * credentials, an unreachable login server...). Call it at start-up, so that bad credentials show at deploy time
+   * and `health()` (the health handler) reports them before any traffic. An unknown key rejects before anything is
+   * fetched; no integrations (an empty list) resolves at once. With integrations loaded on demand (a loader
+   * function), nothing is configured up front: `ready()` resolves at once, `ready(keys)` loads and fetches those.
+   * Tokens it fetches are cached as any other.
+   */
+  async ready(integrations: string | readonly string[] = this.integrations): Promise<void> {
+    const keys = (typeof integrations === 'string' ? [integrations] : integrations).map((key) => this.#key(key));
+    await Promise.all(keys.map((key) => this.getToken(key)));
   }
 
   /** Forgets every cached token (the next use fetches new ones). */
   clearTokens(): void {
     this.#tokens.clear();
+  }
+
+  /**
+   * Drops an integration at once: its credentials, token and API client (credentials revoked, tenant deleted). Its
+   * next use loads it again (asks the loader; a static integration starts with a new token).
+   */
+  forget(integration: string): void {
+    this.#tokens.forget(integration);
+    this.#tenants.forget(integration);
   }
 
   /**
@@ -155,34 +261,51 @@ export class GrafxClient {
     return this;
   }
 
-  /** Per integration: token or not, seconds to expiry, last renewal and error, counters. Nothing secret. */
+  /**
+   * Per integration: token or not, seconds to expiry, last renewal and error, counters. Nothing secret. Lists every
+   * static integration, or the loaded ones held (at most `cache.max`).
+   */
   health(): GrafxHealth {
     const integrations: Record<string, IntegrationHealth> = {};
     let ok = !this.#tokens.closed;
     let storeDown = false;
-    for (const [key, { clientId, environment }] of this.#integrations) {
+    const listed: Iterable<[string, ResolvedIntegration]> = this.loadsIntegrations
+      ? [...this.#tenants.held()].map(([key, tenant]): [string, ResolvedIntegration] => [key, tenant.integration])
+      : this.#tenantsConfigured();
+    for (const [key, { clientId, environment }] of listed) {
       const { record, failing, storeDown: down } = this.#tokens.status(key);
       storeDown = down;
       const stats = this.#telemetry.stats(key);
       const canServe = !this.#tokens.closed && (record !== undefined || !failing);
       ok &&= canServe;
-      integrations[key] = {
-        canServe,
-        hasToken: record !== undefined,
-        expiresInSeconds:
-          record === undefined ? null : Math.max(0, Math.floor((record.expiresAt - this.#clock()) / 1000)),
-        lastRenewalAt: stats.lastRenewalAt === undefined ? null : new Date(stats.lastRenewalAt).toISOString(),
-        lastErrorCode: stats.lastErrorCode ?? null,
-        renewals: stats.renewals,
-        failures: stats.failures,
-        retries: stats.retries,
-        apiRejectingTokens: stats.apiRejectingTokens,
-        lastTokenRejectionAt: isoTime(stats.lastTokenRejectionAt),
-        clientId: `${clientId.slice(0, Math.min(4, Math.floor(clientId.length / 3)))}…`,
-        environment: environment ?? null,
-      };
+      // defineProperty: a key such as `__proto__` is a property like any other, never the object's prototype.
+      Object.defineProperty(integrations, key, {
+        enumerable: true,
+        writable: true,
+        configurable: true,
+        value: {
+          canServe,
+          hasToken: record !== undefined,
+          expiresInSeconds:
+            record === undefined ? null : Math.max(0, Math.floor((record.expiresAt - this.#clock()) / 1000)),
+          lastRenewalAt: stats.lastRenewalAt === undefined ? null : new Date(stats.lastRenewalAt).toISOString(),
+          lastErrorCode: stats.lastErrorCode ?? null,
+          renewals: stats.renewals,
+          failures: stats.failures,
+          retries: stats.retries,
+          apiRejectingTokens: stats.apiRejectingTokens,
+          lastTokenRejectionAt: isoTime(stats.lastTokenRejectionAt),
+          clientId: `${clientId.slice(0, Math.min(4, Math.floor(clientId.length / 3)))}…`,
+          environment: environment ?? null,
+        } satisfies IntegrationHealth,
+      });
     }
-    return { ok, store: { configured: this.#storeConfigured, down: storeDown }, integrations };
+    return {
+      ok,
+      store: { configured: this.#storeConfigured, down: storeDown },
+      tenants: { held: this.#tenants.size, max: this.#cacheMax, loadedOnDemand: this.loadsIntegrations },
+      integrations,
+    };
   }
 
   /**
@@ -192,23 +315,61 @@ export class GrafxClient {
    */
   async close(): Promise<void> {
     await this.#tokens.close();
+    this.#tenants.clear();
     this.#telemetry.removeAllListeners();
   }
 
-  #contextOf(key: string, record: TokenRecord): GrafxContext {
+  async #contextWhenReady(key: string, held: Tenant | undefined): Promise<GrafxContext> {
+    const tenant = held ?? (await this.#tenants.tenant(key));
+    const found = this.#tokens.get(key, tenant);
+    return this.#contextOf(tenant, found instanceof Promise ? await found : found);
+  }
+
+  #contextOf(tenant: Tenant, record: TokenRecord): GrafxContext {
+    const { paginate, generateOutput, waitForTask } = this.#workflowsOf(tenant);
     return {
-      integration: key,
-      environment: this.#integrations.get(key)?.environment,
+      integration: tenant.key,
+      environment: tenant.integration.environment,
       token: record.token,
       expiresAt: record.expiresAtDate,
-      api: this.#apiOf(key),
+      api: this.#apiOf(tenant),
+      paginate,
+      generateOutput,
+      waitForTask,
     };
   }
 
-  #apiOf(key: string): AxiosInstance {
-    const api = this.#apis.get(key);
-    if (api === undefined) throw unknownIntegration(key);
-    return api;
+  /** The tenant's workflow helpers, made once next to its API client. */
+  #workflowsOf(tenant: Tenant): GrafxWorkflows {
+    tenant.workflows ??= createWorkflows(tenant.key, this.#apiOf(tenant), tenant.integration.apiBaseURL);
+    return tenant.workflows;
+  }
+
+  /** The tenant's API client, made on its first use; it goes with the tenant (its token source is the key). */
+  #apiOf(tenant: Tenant): AxiosInstance {
+    if (tenant.api === undefined) {
+      tenant.api = createApiClient(tenant.key, tenant.integration.apiBaseURL, this.#tokens, this.#apiSettings);
+    }
+    return tenant.api;
+  }
+
+  *#tenantsConfigured(): Generator<[string, ResolvedIntegration]> {
+    for (const key of this.integrations) {
+      const integration = this.#tenants.configured(key);
+      if (integration !== undefined) yield [key, integration];
+    }
+  }
+
+  #heldTenant(key: string, method: string): Tenant {
+    const tenant = this.#tenants.peek(key);
+    if (tenant !== undefined) return tenant;
+    if (!this.loadsIntegrations) throw unknownIntegration(key);
+    throw new GrafxAuthError(
+      GRAFX_ERROR_CODES.INTEGRATION_NOT_LOADED,
+      `client.${method}(key) answers at once, and the integration is loaded on demand and not held now: use ` +
+        (method === 'api' ? '(await client.context(key)).api' : 'await client.lookup(key)'),
+      { status: 500, integration: key },
+    );
   }
 
   #key(integration: string | undefined): string {
@@ -216,27 +377,27 @@ export class GrafxClient {
       if (this.defaultIntegration === undefined) {
         throw new GrafxAuthError(
           GRAFX_ERROR_CODES.INTEGRATION_MISSING,
-          `Several GraFx integrations are configured (${this.integrations.join(', ')}): name the one to use`,
+          this.loadsIntegrations
+            ? 'GraFx integrations are loaded on demand: name the one to use'
+            : `Several GraFx integrations are configured (${this.integrations.join(', ')}): name the one to use`,
           { status: 400 },
         );
       }
       return this.defaultIntegration;
     }
-    if (!this.#integrations.has(integration)) throw unknownIntegration(integration);
+    if (!this.loadsIntegrations && this.#tenants.configured(integration) === undefined) {
+      throw unknownIntegration(integration);
+    }
     return integration;
   }
 }
 
-function isoTime(ms: number | undefined): string | null {
-  return ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString();
+function infoOf({ key, environment, apiBaseURL, browser }: ResolvedIntegration): IntegrationInfo {
+  return { key, environment, apiBaseURL, browser };
 }
 
-function unknownIntegration(key: string): GrafxAuthError {
-  const shown = JSON.stringify(key.length > 64 ? `${key.slice(0, 64)}…` : key);
-  return new GrafxAuthError(GRAFX_ERROR_CODES.INTEGRATION_UNKNOWN, `Unknown GraFx integration ${shown}`, {
-    status: 400,
-    integration: key,
-  });
+function isoTime(ms: number | undefined): string | null {
+  return ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString();
 }
 
 /** Creates a client for code outside requests; pass it to `grafxAuth(client)` so an app and its workers share one cache. */

@@ -7,8 +7,15 @@ export const GRAFX_ERROR_CODES = {
   CONFIG_INVALID: 'GRAFX_CONFIG_INVALID',
   /** `resolveIntegration` returned nothing (no key) for this request. */
   INTEGRATION_MISSING: 'GRAFX_INTEGRATION_MISSING',
-  /** The integration key is not one of the configured integrations. */
+  /** The integration key is not one of the configured integrations (or the loader answered `undefined` for it). */
   INTEGRATION_UNKNOWN: 'GRAFX_INTEGRATION_UNKNOWN',
+  /** The `integrations` loader threw or rejected (503; the loader's error is the `cause`). */
+  INTEGRATION_LOAD_FAILED: 'GRAFX_INTEGRATION_LOAD_FAILED',
+  /**
+   * A synchronous method (`client.api(key)`, `client.integration(key)`) was called for an integration loaded on
+   * demand that is not held right now: use `await client.context(key)` or `await client.lookup(key)` (500).
+   */
+  INTEGRATION_NOT_LOADED: 'GRAFX_INTEGRATION_NOT_LOADED',
   /**
    * The login server refused the client credentials: `invalid_client`, `access_denied`, `unauthorized_client`, or a
    * 401/403 without a standard OAuth error code.
@@ -41,6 +48,18 @@ export const GRAFX_ERROR_CODES = {
   CLIENT_CLOSED: 'GRAFX_CLIENT_CLOSED',
   /** The token route was called with a method other than GET (405, `Allow: GET`). */
   METHOD_NOT_ALLOWED: 'GRAFX_METHOD_NOT_ALLOWED',
+  /** `paginate()`: a page was not `{ data: [...] }`, or its next-page link repeated the one just fetched (502). */
+  LIST_INVALID_RESPONSE: 'GRAFX_LIST_INVALID_RESPONSE',
+  /** A next-page or task link points outside the environment API (another origin or base path), or is too long (502). */
+  LINK_REFUSED: 'GRAFX_LINK_REFUSED',
+  /** `generateOutput()` was given a format other than pdf, png, jpg, gif, mp4, html (400). */
+  OUTPUT_FORMAT_INVALID: 'GRAFX_OUTPUT_FORMAT_INVALID',
+  /** An output task's answer was not usable: no `taskId`, no `links.download`, an unexpected status (502). */
+  TASK_INVALID_RESPONSE: 'GRAFX_TASK_INVALID_RESPONSE',
+  /** The output task failed on the platform (its 500 answer); `problem` holds its `title`, `detail`, `traceId` (502). */
+  TASK_FAILED: 'GRAFX_TASK_FAILED',
+  /** The task did not finish within `timeoutMs`; `taskId` says which one, to look again later (504). */
+  TASK_TIMEOUT: 'GRAFX_TASK_TIMEOUT',
 } as const;
 
 export type GrafxErrorCode = (typeof GRAFX_ERROR_CODES)[keyof typeof GRAFX_ERROR_CODES];

@@ -16,12 +16,21 @@ export {
   DEFAULT_AUDIENCE,
   DEFAULT_INTEGRATION,
   DEFAULT_REFRESH_WINDOW_MS,
+  DEFAULT_RELOAD_AFTER_MS,
+  DEFAULT_UNKNOWN_MAX,
+  DEFAULT_UNKNOWN_TTL_MS,
   DEFAULT_REJECTION_RENEWAL_INTERVAL_MS,
   DEFAULT_TIMEOUT_MS,
   DEFAULT_TOKEN_URL,
   defaultApiBaseURL,
 } from './options.js';
-export type { ClientAuthMethod, GrafxClientOptions, IntegrationConfig } from './options.js';
+export type {
+  ClientAuthMethod,
+  GrafxClientOptions,
+  IntegrationConfig,
+  IntegrationLoader,
+  LoadingOptions,
+} from './options.js';
 export {
   MAX_ACCESS_TOKEN_LENGTH,
   MAX_CACHE_MAX,
@@ -33,6 +42,20 @@ export {
 } from './bounds.js';
 export type { StoredFailure, StoredToken, TokenStore } from './token-store.js';
 export type { Logger } from './logger.js';
+export type { GrafxWorkflows } from './workflows.js';
+export type { GrafxQueryParams, PaginateOptions } from './paginate.js';
+export type { TaskWaitOptions } from './output-task.js';
+export type {
+  GrafxListPage,
+  GrafxOutputFormat,
+  GrafxOutputTaskDone,
+  GrafxOutputTaskStarted,
+  GrafxProblem,
+  GrafxTaskResult,
+  GrafxTemplate,
+} from './api-types.js';
+export { grafxProblem } from './grafx-problem.js';
+export { GrafxTaskError } from './task-error.js';
 export type { SentRequest } from './api-error-scrubber.js';
 // axios's own type guard, for error handlers that tell `req.grafx.api`'s errors apart (axios is our dependency, not
 // necessarily the app's).

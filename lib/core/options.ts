@@ -15,6 +15,13 @@ export const DEFAULT_CACHE_MAX = 100;
 /** Five minutes: well inside the hour before expiry in which the login server hands out a new token. */
 export const DEFAULT_REFRESH_WINDOW_MS = 5 * 60_000;
 export const DEFAULT_TIMEOUT_MS = 10_000;
+/** Integrations from a loader are asked for again after this long (secret rotation): 15 minutes. */
+export const DEFAULT_RELOAD_AFTER_MS = 15 * 60_000;
+/** A key the loader did not know is answered unknown without asking again for this long. */
+export const DEFAULT_UNKNOWN_TTL_MS = 10_000;
+/** How many unknown keys are remembered at once. */
+export const DEFAULT_UNKNOWN_MAX = 10_000;
+const MAX_UNKNOWN_MAX = 1_000_000;
 /** After a 401 from the API, at most one token request per 30 seconds and integration. */
 export const DEFAULT_REJECTION_RENEWAL_INTERVAL_MS = 30_000;
 /** The longest `rejectionRenewalIntervalMs`: one hour. */
@@ -58,6 +65,37 @@ export interface IntegrationConfig {
   browser?: boolean;
 }
 
+/**
+ * Loads one integration on its first use (integrations loaded on demand: one per tenant, from a database or a
+ * secrets manager). `undefined` (or `null`) means no such integration. Called once for all concurrent first uses
+ * of a key; asked again after `loading.reloadAfterMs`.
+ */
+export type IntegrationLoader = (
+  key: string,
+) => IntegrationConfig | undefined | null | PromiseLike<IntegrationConfig | undefined | null>;
+
+/** Options of the integrations loaded on demand (`integrations` given as a function). */
+export interface LoadingOptions {
+  /**
+   * How long a loaded integration's credentials are used before the loader is asked again (secret rotation).
+   * Requests keep using the held credentials while it answers; when the secret changed, the next token comes from
+   * the new one. When the loader now answers `undefined`, the tenant is dropped.
+   * @default 900000 (15 minutes)
+   */
+  reloadAfterMs?: number;
+  /**
+   * How long a key the loader answered `undefined` for is answered 400 `GRAFX_INTEGRATION_UNKNOWN` without asking
+   * the loader again (so a flood of unknown keys does not flood your database). `0` asks every time.
+   * @default 10000 (10 seconds)
+   */
+  unknownTtlMs?: number;
+  /**
+   * How many unknown keys are remembered at once (least recently seen forgotten first).
+   * @default 10000
+   */
+  unknownMax?: number;
+}
+
 /** Options of `createGrafxClient()`; `grafxAuth()` takes the same plus `resolveIntegration`. */
 export interface GrafxClientOptions {
   /** Client ID of the single integration (key `'default'`). Use either this trio or `integrations`. */
@@ -71,8 +109,14 @@ export interface GrafxClientOptions {
    * @default false
    */
   browser?: boolean;
-  /** Several integrations, by key. */
-  integrations?: Record<string, IntegrationConfig>;
+  /**
+   * Several integrations: an object by key, or a function loading one by key on its first use (one integration per
+   * tenant; `cache.max` then bounds the tenants held in memory). With a function, `grafxAuth()` needs
+   * `resolveIntegration`.
+   */
+  integrations?: Record<string, IntegrationConfig> | IntegrationLoader;
+  /** For `integrations` given as a function: when credentials are asked for again, how unknown keys are remembered. */
+  loading?: LoadingOptions;
   /**
    * The login server's token endpoint.
    * @default 'https://integration-login.chiligrafx.com/oauth/token'
@@ -112,7 +156,9 @@ export interface GrafxClientOptions {
   /** The token cache (an LRU keyed by integration). */
   cache?: {
     /**
-     * How many integrations' tokens the cache holds at once (at most 100000).
+     * How many integrations the cache holds at once (each with its token and API client); the least recently used
+     * is dropped first and simply loaded again on its next use. With `integrations` as a function: the tenants held.
+     * At most 100000.
      * @default 100
      */
     max?: number;
@@ -169,7 +215,15 @@ export interface ResolvedIntegration {
 
 /** The client's configuration after parseOptions(): every default applied, everything validated. */
 export interface ResolvedOptions {
+  /** The static integrations (empty with a loader). */
   readonly integrations: ReadonlyMap<string, ResolvedIntegration>;
+  /** The loader of integrations loaded on demand, when `integrations` is a function. */
+  readonly loader: IntegrationLoader | undefined;
+  readonly reloadAfterMs: number;
+  readonly unknownTtlMs: number;
+  readonly unknownMax: number;
+  /** The top-level `apiBaseURL` option as given (loaded integrations are resolved with it). */
+  readonly apiBaseURL: string | ((environment: string) => string) | undefined;
   /** The key used when none is given: the only integration's, or undefined when there are several. */
   readonly defaultIntegration: string | undefined;
   readonly tokenURL: string;
@@ -194,6 +248,7 @@ const CLIENT_OPTION_KEYS: Record<keyof GrafxClientOptions, true> = {
   environment: true,
   browser: true,
   integrations: true,
+  loading: true,
   tokenURL: true,
   audience: true,
   tokenParams: true,
@@ -208,6 +263,7 @@ const CLIENT_OPTION_KEYS: Record<keyof GrafxClientOptions, true> = {
   logger: true,
   clock: true,
 };
+const LOADING_KEYS: Record<keyof LoadingOptions, true> = { reloadAfterMs: true, unknownTtlMs: true, unknownMax: true };
 const INTEGRATION_KEYS: Record<keyof IntegrationConfig, true> = {
   clientId: true,
   clientSecret: true,
@@ -284,6 +340,7 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
   const logger = (opts.logger as Logger | undefined) ?? console;
 
   const integrations = new Map<string, ResolvedIntegration>();
+  let loader: IntegrationLoader | undefined;
   const single =
     opts.clientId !== undefined ||
     opts.clientSecret !== undefined ||
@@ -295,27 +352,31 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
         'use either `clientId`/`clientSecret`/`environment` (one integration) or `integrations` (several), not both',
       );
     }
-    if (typeof opts.integrations !== 'object' || opts.integrations === null || Array.isArray(opts.integrations)) {
-      throw configError(`\`integrations\` must be an object of { [key]: { clientId, clientSecret, environment } }`);
-    }
-    const entries = Object.entries(opts.integrations as Record<string, unknown>);
-    if (entries.length === 0) throw configError('`integrations` is empty: configure at least one integration');
-    for (const [key, value] of entries) {
-      if (typeof value !== 'object' || value === null) {
-        throw configError(`\`integrations.${key}\` must be an object of { clientId, clientSecret, environment }`);
+    if (typeof opts.integrations === 'function') {
+      loader = opts.integrations as IntegrationLoader;
+    } else {
+      if (typeof opts.integrations !== 'object' || opts.integrations === null || Array.isArray(opts.integrations)) {
+        throw configError(
+          `\`integrations\` must be an object of { [key]: { clientId, clientSecret, environment } }, or a function (key) => that`,
+        );
       }
-      checkKnownKeys(value as Record<string, unknown>, Object.keys(INTEGRATION_KEYS), `integrations.${key}.`);
-      integrations.set(
-        key,
-        resolveIntegration(key, value as Record<string, unknown>, `integrations.${key}.`, apiBaseURL, httpURL),
-      );
+      // Own keys only, read as data: keys such as `__proto__` or `constructor` are integrations like any other.
+      const entries = Object.entries(opts.integrations as Record<string, unknown>);
+      if (entries.length === 0) throw configError('`integrations` is empty: configure at least one integration');
+      for (const [key, value] of entries) {
+        integrations.set(key, resolveConfig(key, value, `integrations.${key}.`, apiBaseURL, httpURL));
+      }
     }
   } else {
     integrations.set(DEFAULT_INTEGRATION, resolveIntegration(DEFAULT_INTEGRATION, opts, '', apiBaseURL, httpURL));
   }
+  const loading = parseLoading(opts.loading, loader !== undefined);
 
   return {
     integrations,
+    loader,
+    ...loading,
+    apiBaseURL: apiBaseURL as ResolvedOptions['apiBaseURL'],
     defaultIntegration: integrations.size === 1 ? [...integrations.keys()][0] : undefined,
     tokenURL,
     audience,
@@ -330,6 +391,69 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
     logger,
     clock,
   };
+}
+
+function parseLoading(
+  value: unknown,
+  hasLoader: boolean,
+): Pick<ResolvedOptions, 'reloadAfterMs' | 'unknownTtlMs' | 'unknownMax'> {
+  const loading = {
+    reloadAfterMs: DEFAULT_RELOAD_AFTER_MS,
+    unknownTtlMs: DEFAULT_UNKNOWN_TTL_MS,
+    unknownMax: DEFAULT_UNKNOWN_MAX,
+  };
+  if (value === undefined) return loading;
+  if (!hasLoader) {
+    throw configError(
+      '`loading` applies to integrations loaded on demand: give `integrations` as a function (key) => config',
+    );
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw configError(`\`loading\` must be an object like { reloadAfterMs: 900000 }, received ${describe(value)}`);
+  }
+  const given = value as Record<string, unknown>;
+  checkKnownKeys(given, Object.keys(LOADING_KEYS), 'loading.');
+  if (given.reloadAfterMs !== undefined) {
+    loading.reloadAfterMs = boundedInteger(given.reloadAfterMs, 'loading.reloadAfterMs', 1, MAX_TIMER_MS);
+  }
+  if (given.unknownTtlMs !== undefined) {
+    loading.unknownTtlMs = boundedInteger(given.unknownTtlMs, 'loading.unknownTtlMs', 0, MAX_TIMER_MS);
+  }
+  if (given.unknownMax !== undefined) {
+    loading.unknownMax = boundedInteger(given.unknownMax, 'loading.unknownMax', 1, MAX_UNKNOWN_MAX);
+  }
+  return loading;
+}
+
+/**
+ * Validates an integration returned by the loader for `key`, like a static one. Throws GRAFX_CONFIG_INVALID naming
+ * the field (`integrations("key").clientSecret`), never a value.
+ */
+export function resolveLoadedIntegration(key: string, value: unknown, options: ResolvedOptions): ResolvedIntegration {
+  return resolveConfig(
+    key,
+    value,
+    `integrations(${JSON.stringify(key.length > 64 ? `${key.slice(0, 64)}…` : key)}).`,
+    options.apiBaseURL,
+    (url, name) => optionalHttpURL(url, name, options.allowInsecureHttp),
+  );
+}
+
+function resolveConfig(
+  key: string,
+  value: unknown,
+  prefix: string,
+  topLevelBase: unknown,
+  httpURL: (value: unknown, name: string) => string | undefined,
+): ResolvedIntegration {
+  const name = prefix.slice(0, -1);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw configError(
+      `\`${name}\` must be an object of { clientId, clientSecret, environment }, received ${describe(value)}`,
+    );
+  }
+  checkKnownKeys(value as Record<string, unknown>, Object.keys(INTEGRATION_KEYS), prefix);
+  return resolveIntegration(key, value as Record<string, unknown>, prefix, topLevelBase, httpURL);
 }
 
 const STORE_METHODS = [
@@ -498,6 +622,13 @@ function optionalHttpURL(value: unknown, name: string, allowInsecureHttp = false
 function positiveInteger(value: unknown, name: string, max: number): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) {
     throw configError(`\`${name}\` must be a positive integer of at most ${max}, received ${describe(value)}`);
+  }
+  return value;
+}
+
+function boundedInteger(value: unknown, name: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw configError(`\`${name}\` must be an integer from ${min} to ${max}, received ${describe(value)}`);
   }
   return value;
 }

@@ -2,6 +2,7 @@
 // Telemetry: the client's events, `DEBUG=express-grafx-auth*` logging, and per-integration counters for health.
 import { EventEmitter } from 'node:events';
 import createDebug from 'debug';
+import { LRUCache } from 'lru-cache';
 
 /** A token was obtained: from the login server, or from the shared store (another instance asked for it). */
 export interface TokenRenewedEvent {
@@ -83,7 +84,12 @@ const log = {
 
 export class Telemetry {
   readonly #emitter = new EventEmitter();
-  readonly #stats = new Map<string, IntegrationStats>();
+  readonly #stats: LRUCache<string, IntegrationStats>;
+
+  /** @param statsMax how many integrations' counters are kept (those of tenants no longer held go first). */
+  constructor(statsMax = 10_000) {
+    this.#stats = new LRUCache<string, IntegrationStats>({ max: statsMax });
+  }
 
   on<E extends keyof GrafxClientEvents>(event: E, listener: (payload: GrafxClientEvents[E]) => void): void {
     this.#emitter.on(event, listener);
@@ -108,6 +114,11 @@ export class Telemetry {
       this.#stats.set(integration, stats);
     }
     return stats;
+  }
+
+  /** Forgets the counters of an integration (a loaded tenant that left). */
+  forget(integration: string): void {
+    this.#stats.delete(integration);
   }
 
   tokenRenewed(event: TokenRenewedEvent, now: number): void {

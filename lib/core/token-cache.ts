@@ -3,15 +3,23 @@
 import { LRUCache } from 'lru-cache';
 import { GrafxAuthError, clientClosedError } from './errors.js';
 import { type FetchPurpose, FleetTokenFetch, learnedFailureEnd } from './fleet-token-fetch.js';
+import { InFlight } from './in-flight.js';
 import type { ResolvedIntegration, ResolvedOptions } from './options.js';
+import type { Tenant } from './tenant.js';
+import { TenantRegistry } from './tenant-registry.js';
 import { TokenEndpoint } from './token-endpoint.js';
 import type { Telemetry } from './telemetry.js';
-import { storeKey } from './token-store.js';
 import { type TokenRecord, tokenRecord } from './token-record.js';
 
-/** What a fetch knows: the token the API refused, when a 401 caused it. */
+/** Where the token cache finds an integration's credentials (the client's TenantRegistry). */
+export interface TenantSource {
+  tenant(key: string): Tenant | Promise<Tenant>;
+}
+
+/** What a fetch knows: whose token it gets, and the token the API refused when a 401 caused it. */
 interface FetchContext {
-  rejected?: string;
+  tenant: Tenant;
+  rejected?: string | undefined;
 }
 
 /** Failure bookkeeping of one integration: a failing login server is asked again only after a backoff. */
@@ -24,26 +32,24 @@ interface FailureState {
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 15_000;
 
-/** What, besides URL and client, decides which token the login server grants: the audience and any tokenParams. */
-function requestIdentity({ audience, tokenParams }: ResolvedOptions): string {
-  return tokenParams.length === 0 ? audience : JSON.stringify([audience, tokenParams]);
-}
-
 export class TokenCache {
-  readonly #integrations: ReadonlyMap<string, ResolvedIntegration>;
+  readonly #tenants: TenantSource;
   readonly #endpoint: TokenEndpoint;
   readonly #clock: () => number;
   readonly #refreshWindowMs: number;
-  readonly #failures = new Map<string, FailureState>();
-  readonly #cache: LRUCache<string, TokenRecord, FetchContext | undefined>;
+  /** Bounded like the tenants: a failure recorded after its tenant left is forgotten in time. */
+  readonly #failures: LRUCache<string, FailureState>;
+  readonly #cache: LRUCache<string, TokenRecord, FetchContext>;
+  /** The token fetches in flight, by integration: shared until settled, even once the LRU evicted their entry. */
+  readonly #pending = new InFlight<TokenRecord>();
   readonly #fleet: FleetTokenFetch | undefined;
-  readonly #storeKeys = new Map<string, string>();
   readonly #telemetry: Telemetry;
   readonly #closing = new AbortController();
-  readonly #inFlight = new Set<Promise<unknown>>();
 
-  constructor(options: ResolvedOptions, telemetry: Telemetry) {
-    this.#integrations = options.integrations;
+  /** @param tenants where credentials come from; by default a registry of the options' static integrations. */
+  constructor(options: ResolvedOptions, telemetry: Telemetry, tenants?: TenantSource) {
+    this.#tenants =
+      tenants ?? new TenantRegistry(options, { dropped: (key) => this.delete(key), rotated: (key) => this.renew(key) });
     this.#telemetry = telemetry;
     const closing = this.#closing.signal;
     this.#endpoint = new TokenEndpoint(options, closing);
@@ -52,14 +58,12 @@ export class TokenCache {
     if (options.store !== undefined) {
       const { clock, timeoutMs, logger } = options;
       this.#fleet = new FleetTokenFetch(options.store, { clock, timeoutMs, logger, telemetry, closing });
-      for (const { key, clientId, clientSecret } of options.integrations.values()) {
-        this.#storeKeys.set(key, storeKey(options.tokenURL, requestIdentity(options), clientId, clientSecret));
-      }
     }
-    this.#cache = new LRUCache<string, TokenRecord, FetchContext | undefined>({
+    this.#failures = new LRUCache<string, FailureState>({ max: Math.max(options.cacheMax, options.integrations.size) });
+    this.#cache = new LRUCache<string, TokenRecord, FetchContext>({
       max: options.cacheMax,
       perf: { now: options.clock },
-      // An evicted integration's fetch in flight still answers the callers waiting for it.
+      // An evicted integration's fetch in flight still answers the callers waiting for it (and #pending new ones).
       ignoreFetchAbort: true,
       fetchMethod: (key, stale, { options: entry, context }) => this.#fetchToken(key, stale, entry, context),
     });
@@ -78,9 +82,12 @@ export class TokenCache {
     return record;
   }
 
-  /** A usable token: the cached one, or one fetched for all concurrent callers at once. */
-  get(integration: string): TokenRecord | Promise<TokenRecord> {
-    return this.peek(integration) ?? this.#load(integration, false);
+  /**
+   * A usable token: the cached one, or one fetched for all concurrent callers at once. `tenant` saves looking the
+   * integration up again when the caller holds it.
+   */
+  get(integration: string, tenant?: Tenant): TokenRecord | Promise<TokenRecord> {
+    return this.peek(integration) ?? this.#load(integration, false, undefined, tenant);
   }
 
   /**
@@ -89,7 +96,25 @@ export class TokenCache {
    */
   renewAfterRejection(integration: string, failedToken: string): Promise<TokenRecord> {
     const record = this.peek(integration, failedToken);
-    return record === undefined ? this.#load(integration, true, { rejected: failedToken }) : Promise.resolve(record);
+    return record === undefined ? this.#load(integration, true, failedToken) : Promise.resolve(record);
+  }
+
+  /** Starts a renewal now, in the background (the credentials changed); the held token serves meanwhile. */
+  renew(integration: string): void {
+    if (this.#closing.signal.aborted) return;
+    this.#startRenewal(integration);
+  }
+
+  /** Drops the integration's token (its tenant left); a fetch in flight still answers the callers waiting for it. */
+  delete(integration: string): void {
+    this.#cache.delete(integration);
+    this.#failures.delete(integration);
+  }
+
+  /** Drops the integration's token and stops sharing its fetch in flight (its credentials were revoked). */
+  forget(integration: string): void {
+    this.#pending.drop(integration);
+    this.delete(integration);
   }
 
   /** Forgets every cached token. */
@@ -111,7 +136,7 @@ export class TokenCache {
   /** Stops for good: aborts token requests in flight, starts no renewal, forgets every token. */
   async close(): Promise<void> {
     this.#closing.abort();
-    await Promise.allSettled([...this.#inFlight]);
+    await Promise.allSettled([...this.#pending.values()]);
     this.#cache.clear();
   }
 
@@ -119,30 +144,44 @@ export class TokenCache {
     return this.#closing.signal.aborted;
   }
 
-  async #load(integration: string, forceRefresh: boolean, context?: FetchContext): Promise<TokenRecord> {
-    const record = await this.#cache.fetch(integration, { forceRefresh, context });
-    if (record === undefined) throw new Error(`express-grafx-auth: no token for "${integration}"`);
-    return record;
+  /** The token fetch of `integration`, shared with every caller until it settles (see InFlight). */
+  #load(integration: string, forceRefresh: boolean, rejected?: string, held?: Tenant): Promise<TokenRecord> {
+    return this.#pending.run(integration, async () => {
+      const tenant = held ?? (await this.#tenants.tenant(integration));
+      const record = await this.#cache.fetch(integration, { forceRefresh, context: { tenant, rejected } });
+      if (record === undefined) throw new Error(`express-grafx-auth: no token for "${integration}"`);
+      return record;
+    });
   }
 
   #renewInBackground(integration: string, now: number): void {
     if (this.#closing.signal.aborted) return;
     const failure = this.#failures.get(integration);
     if (failure !== undefined && now < failure.retryAt) return;
-    // allowStale: callers meanwhile get the still-valid token; a failed renewal keeps it (and is retried after a backoff).
-    this.#cache
-      .fetch(integration, { forceRefresh: true, allowStale: true, allowStaleOnFetchRejection: true })
+    this.#startRenewal(integration);
+  }
+
+  /** A renewal in the background: requests keep the still-valid token; a failed one keeps it (retried after a backoff). */
+  #startRenewal(integration: string): void {
+    this.#pending
+      .run(integration, async () => {
+        const tenant = await this.#tenants.tenant(integration);
+        const context = { tenant };
+        const options = { forceRefresh: true, allowStaleOnFetchRejection: true, context };
+        const record = await this.#cache.fetch(integration, options);
+        if (record === undefined) throw new Error(`express-grafx-auth: no token for "${integration}"`);
+        return record;
+      })
       .catch(() => undefined);
   }
 
   async #fetchToken(
     key: string,
     stale: TokenRecord | undefined,
-    entry: LRUCache.FetcherOptions<string, TokenRecord, FetchContext | undefined>['options'],
-    context: FetchContext | undefined,
+    entry: LRUCache.FetcherOptions<string, TokenRecord, FetchContext>['options'],
+    context: FetchContext,
   ): Promise<TokenRecord> {
-    const integration = this.#integrations.get(key);
-    if (integration === undefined) throw new Error(`express-grafx-auth: unknown integration "${key}"`);
+    const integration = context.tenant.integration;
     if (this.#closing.signal.aborted) throw clientClosedError(key);
     const failure = this.#failures.get(key);
     if (failure?.lastError !== undefined && this.#clock() < failure.retryAt) {
@@ -161,12 +200,11 @@ export class TokenCache {
       asked = true;
       return this.#grant(integration);
     };
-    const fleetKey = this.#storeKeys.get(key);
+    const fleetKey = context.tenant.storeKey;
     const pending =
       this.#fleet === undefined || fleetKey === undefined
         ? grant()
-        : this.#fleet.fetch(fleetKey, key, purpose, grant, context?.rejected);
-    this.#inFlight.add(pending);
+        : this.#fleet.fetch(fleetKey, key, purpose, grant, context.rejected);
     try {
       const record = await pending;
       this.#failures.delete(key);
@@ -186,8 +224,6 @@ export class TokenCache {
         this.#telemetry.tokenRenewalFailed({ integration: key, durationMs, code, status, renewal });
       }
       throw this.#recordFailure(key, error);
-    } finally {
-      this.#inFlight.delete(pending);
     }
   }
 
