@@ -1,9 +1,19 @@
 // examples/app.ts
-// The example app: templates, two integrations, per-tenant routes, a browser token route with its page, errors.
+// The example app: templates, a PDF, two integrations, per-tenant routes, a browser token route with its page, errors.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { pipeline, type Readable } from 'node:stream';
 import express, { type ErrorRequestHandler } from 'express';
-import axios from 'axios';
-import { type GrafxClient, GrafxAuthError, grafxAuth, grafxTokenHandler } from 'express-grafx-auth';
+import {
+  type GrafxClient,
+  type GrafxTemplate,
+  GrafxAuthError,
+  grafxAuth,
+  grafxHealthHandler,
+  grafxProblem,
+  grafxTokenHandler,
+  isAxiosError,
+} from 'express-grafx-auth';
 
 /**
  * Builds the app around a client that holds two integrations, `main` and `reporting`
@@ -16,13 +26,30 @@ export function createExampleApp(client: GrafxClient): express.Express {
   const browserIntegration = client.integrations.find((key) => client.integration(key).browser);
 
   app.get('/', (_req, res) => {
-    const routes = ['/templates', '/templates/:id', '/compare', '/tenants/:integration/templates', '/studio.html'];
+    const routes = [
+      '/templates',
+      '/templates/names',
+      '/templates/:id',
+      '/templates/:id/pdf',
+      '/compare',
+      '/tenants/:integration/templates',
+      '/health/grafx',
+      '/studio.html',
+    ];
     if (browserIntegration !== undefined) routes.push('/grafx/token');
     res.json({ routes, integrations: client.integrations });
   });
 
-  // The page that uses the browser's token route the way GraFx Studio does (it says so when there is no route).
+  // Readiness: 200 when every integration can serve, 503 (with the failing one's code) otherwise.
+  app.get('/health/grafx', grafxHealthHandler(client));
+
+  // The page that uses the browser's token route the way GraFx Studio does (it says so when there is no route),
+  // with the Studio SDK's own browser bundle (its credential classes), served from node_modules.
   app.use(express.static(path.join(__dirname, 'public')));
+  const sdkBundle = studioSdkBundle();
+  if (sdkBundle !== undefined) {
+    app.get('/vendor/studio-sdk.js', (_req, res) => res.sendFile(sdkBundle));
+  }
 
   // The browser's token route (what GraFx Studio's onAuthExpired calls), on the same client as the routes below:
   // one token cache. `app.all`, so other methods get the route's 405 rather than a 404. A real app also passes
@@ -43,10 +70,45 @@ export function createExampleApp(client: GrafxClient): express.Express {
     }
   });
 
+  // Every page of the list, followed for us (at most 1000 names).
+  app.get('/templates/names', async (req, res, next) => {
+    try {
+      const names: string[] = [];
+      for await (const template of req.grafx.paginate<GrafxTemplate>('/templates', {}, { maxItems: 1000 })) {
+        names.push(template.name);
+      }
+      res.json({ names });
+    } catch (error) {
+      next(error);
+    }
+  });
+
   app.get('/templates/:id', async (req, res, next) => {
     try {
       const { data } = await req.grafx.api.get(`/templates/${encodeURIComponent(req.params.id)}`);
       res.json(data);
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  // The template rendered to PDF: start the output, wait for its task, stream the file. A client that goes away
+  // stops the wait. GRAFX_OUTPUT_SETTINGS_ID names the platform's output settings (the stand-in needs none).
+  app.get('/templates/:id/pdf', async (req, res, next) => {
+    const controller = new AbortController();
+    res.on('close', () => controller.abort());
+    try {
+      const { downloadURL } = await req.grafx.generateOutput(
+        'pdf',
+        { templateId: req.params.id, outputSettingsId: process.env.GRAFX_OUTPUT_SETTINGS_ID },
+        { signal: controller.signal, timeoutMs: 120_000 },
+      );
+      const file = await req.grafx.api.get<Readable>(downloadURL, {
+        responseType: 'stream',
+        signal: controller.signal,
+      });
+      res.type('application/pdf').attachment(`${req.params.id}.pdf`);
+      pipeline(file.data, res, () => undefined); // a failure mid-file ends the response; nothing more to say
     } catch (error) {
       next(error);
     }
@@ -83,16 +145,33 @@ export function createExampleApp(client: GrafxClient): express.Express {
   return app;
 }
 
-/** Package errors answer with their own status and code; API errors with 502 and the upstream status. */
-const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
-  if (err instanceof GrafxAuthError) {
-    res.set(err.headers).status(err.status).json({ error: err.code, message: err.message });
-  } else if (axios.isAxiosError(err) && err.response) {
+/**
+ * Package errors answer with their own status and code; API errors with 502 and the upstream status. Both carry the
+ * platform's problem details when there are some (`grafxProblem`: a failed task's, or an API error's).
+ */
+const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, next) => {
+  if (res.headersSent) {
+    next(err);
+  } else if (err instanceof GrafxAuthError) {
     res
-      .status(502)
-      .json({ error: 'GRAFX_API_ERROR', upstreamStatus: err.response.status, upstream: err.response.data });
+      .set(err.headers)
+      .status(err.status)
+      .json({ error: err.code, message: err.message, problem: grafxProblem(err) });
+  } else if (isAxiosError(err) && err.response) {
+    res.status(502).json({ error: 'GRAFX_API_ERROR', upstreamStatus: err.response.status, problem: grafxProblem(err) });
   } else {
     console.error(err instanceof Error ? err.message : err);
     res.status(500).json({ error: 'INTERNAL' });
   }
 };
+
+/** The path of `@chili-publish/studio-sdk`'s browser bundle (its `browser` entry), or undefined when not installed. */
+function studioSdkBundle(): string | undefined {
+  try {
+    // The package's CommonJS entry is lib/src/index.cjs.js; its browser bundle is _bundles/main.js.
+    const bundle = path.resolve(path.dirname(require.resolve('@chili-publish/studio-sdk')), '../../_bundles/main.js');
+    return existsSync(bundle) ? bundle : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -33,7 +33,47 @@ it('GET /templates/:id answers one template, and the API error of a missing one 
   const { body } = await request(app).get(`/templates/${id}`).expect(200);
   expect(body.data.id).toBe(id);
   const missing = await request(app).get('/templates/nope').expect(502);
-  expect(missing.body).toMatchObject({ error: 'GRAFX_API_ERROR', upstreamStatus: 500 });
+  expect(missing.body).toMatchObject({
+    error: 'GRAFX_API_ERROR',
+    upstreamStatus: 500,
+    problem: { status: 500, detail: 'Template nope could not be loaded.' },
+  });
+});
+
+it('GET /templates/names follows every page of the list', async () => {
+  const { body } = await request(app).get('/templates/names').expect(200);
+  expect(body.names).toEqual(['Business card', 'Flyer A5', 'Social media post']);
+});
+
+it('GET /templates/:id/pdf renders the template to PDF through the stand-in and streams the file', async () => {
+  standIn.setOutputTasks({ runningPolls: 0 });
+  const { body: list } = await request(app).get('/templates').expect(200);
+  const id = list.data[0].id as string;
+  const res = await request(app)
+    .get(`/templates/${id}/pdf`)
+    .buffer(true)
+    .parse((response, done) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => done(null, Buffer.concat(chunks)));
+    })
+    .expect(200);
+  expect(res.headers['content-type']).toBe('application/pdf');
+  expect(res.headers['content-disposition']).toMatch(new RegExp(`^attachment; filename="?${id}\\.pdf"?$`));
+  expect((res.body as Buffer).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  const post = standIn.apiRequests.find((r) => r.method === 'POST');
+  expect(post).toMatchObject({ path: '/output/pdf', environment: 'demo' });
+  expect(JSON.parse(post!.body)).toEqual({ templateId: id });
+  expect(standIn.apiRequests.at(-1)).toMatchObject({ path: expect.stringMatching(/\/download$/), status: 200 });
+});
+
+it('GET /templates/:id/pdf of a missing template answers the failed task with its problem', async () => {
+  standIn.setOutputTasks({ runningPolls: 0 });
+  const { body } = await request(app).get('/templates/nope/pdf').expect(502);
+  expect(body).toMatchObject({
+    error: 'GRAFX_TASK_FAILED',
+    problem: { title: 'Output generation failed', status: 500, detail: 'Template nope could not be loaded.' },
+  });
 });
 
 it('GET /compare uses two integrations', async () => {
@@ -74,4 +114,13 @@ it('answers 503 with Retry-After when the login server rate-limits', async () =>
   const res = await request(exampleWith(standIn.clientSecret)).get('/templates').expect(503);
   expect(res.body.error).toBe('GRAFX_TOKEN_RATE_LIMITED');
   expect(res.headers['retry-after']).toBe('3');
+});
+
+it('GET /health/grafx answers 200 once every integration is ready, 503 naming the one whose credentials fail', async () => {
+  await request(app).get('/health/grafx').expect(200);
+  const failing = exampleWith('wrong-secret-value');
+  await request(failing).get('/templates').expect(502);
+  const { body } = await request(failing).get('/health/grafx').expect(503);
+  expect(body.integrations.main).toMatchObject({ canServe: false, lastErrorCode: 'GRAFX_CREDENTIALS_REJECTED' });
+  expect(JSON.stringify(body)).not.toContain('wrong-secret-value');
 });

@@ -1,12 +1,16 @@
 // __tests__/helpers/failure.ts
-// failure(): the axios error a request rejects with (and a test failure if it resolves).
+// rejection() / failure(): what a promise that must fail rejected with (and a test failure if it resolves).
 import type { AxiosError } from 'axios';
 
-export async function failure(promise: Promise<unknown>): Promise<AxiosError> {
+/** Awaits `promise` and returns its rejection reason, typed as the caller expects; throws when it resolves. */
+export async function rejection<E = unknown>(promise: Promise<unknown>): Promise<E> {
   try {
     await promise;
   } catch (error) {
-    return error as AxiosError;
+    return error as E;
   }
-  throw new Error('expected the request to fail');
+  throw new Error('expected the promise to reject');
 }
+
+/** The axios error a request rejects with. */
+export const failure = (promise: Promise<unknown>): Promise<AxiosError> => rejection<AxiosError>(promise);

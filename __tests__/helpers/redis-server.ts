@@ -8,11 +8,11 @@ import Redis, { type RedisOptions } from 'ioredis';
 
 export const INSTALL_HINT = 'install it with `apt-get install -y redis-server` (Debian/Ubuntu) or `brew install redis`';
 
-/** The redis-server binary on PATH (or in the usual places), if any. */
-export function findRedisServer(): string | undefined {
+/** A binary (`redis-server`, `redis-cli`) on PATH or in the usual places, if any. */
+export function findBinary(name: string): string | undefined {
   const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/sbin', '/usr/local/bin'];
   for (const dir of dirs) {
-    const candidate = join(dir, 'redis-server');
+    const candidate = join(dir, name);
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
@@ -23,24 +23,28 @@ export function findRedisServer(): string | undefined {
   return undefined;
 }
 
+/** The redis-server binary, if any. */
+export const findRedisServer = (): string | undefined => findBinary('redis-server');
+
 /**
- * `describe` when redis-server is installed; otherwise `describe.skip` with a message saying how to install it.
- * Under CI=true a missing redis-server fails the run instead.
+ * `describe` when the binaries (redis-server by default) are installed; otherwise `describe.skip` with a message
+ * saying how to install them. Under CI=true a missing binary fails the run instead.
  */
-export function describeWithRedis(name: string, body: () => void): void {
-  if (findRedisServer() !== undefined) {
+export function describeWithRedis(name: string, body: () => void, binaries = ['redis-server']): void {
+  const missing = binaries.filter((binary) => findBinary(binary) === undefined);
+  if (missing.length === 0) {
     describe(name, body);
     return;
   }
   if (process.env.CI === 'true') {
     describe(name, () => {
-      it('needs redis-server', () => {
-        throw new Error(`redis-server is not installed (CI=true): ${INSTALL_HINT}`);
+      it(`needs ${missing.join(' and ')}`, () => {
+        throw new Error(`${missing.join(' and ')} not installed (CI=true): ${INSTALL_HINT}`);
       });
     });
     return;
   }
-  console.warn(`Skipping "${name}": redis-server is not installed; ${INSTALL_HINT}.`);
+  console.warn(`Skipping "${name}": ${missing.join(' and ')} not installed; ${INSTALL_HINT}.`);
   describe.skip(name, body);
 }
 
@@ -57,7 +61,11 @@ export async function freePort(): Promise<number> {
 
 export class RedisServer {
   #process: ChildProcess | undefined;
-  constructor(readonly port: number) {}
+  /** @param extraArgs more redis-server arguments (e.g. cluster mode). */
+  constructor(
+    readonly port: number,
+    private readonly extraArgs: readonly string[] = [],
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -73,7 +81,7 @@ export class RedisServer {
     const binary = findRedisServer();
     if (binary === undefined) throw new Error(`redis-server is not installed: ${INSTALL_HINT}`);
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-    this.#process = spawn(binary, [...args, '--loglevel', 'warning'], { stdio: 'ignore' });
+    this.#process = spawn(binary, [...args, '--loglevel', 'warning', ...this.extraArgs], { stdio: 'ignore' });
     const deadline = Date.now() + 10_000;
     while (!(await ping(this.port))) {
       if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${this.port}`);
@@ -81,7 +89,7 @@ export class RedisServer {
     }
   }
 
-  /** Stops the server and waits for its exit. */
+  /** Stops the server (SIGKILL: no goodbye to its peers or clients) and waits for its exit. */
   async stop(): Promise<void> {
     const child = this.#process;
     this.#process = undefined;

@@ -7,8 +7,9 @@ export const DEFAULT_TEST_TOKEN_LIFETIME_SECONDS = 36_000;
 
 /**
  * Starts a stand-in before the block's tests and closes it after them. Before each test it is reset: ten-hour
- * tokens, no delay, no fault, no token cached on the login server, counts at zero. Returns the stand-in itself
- * (a handle that forwards to the running one, so it can be used in `describe` bodies before it starts).
+ * tokens, no delay, the output tasks of `options` (else the defaults), no fault, no token cached on the login
+ * server, counts at zero. Returns the stand-in itself (a handle that forwards to the running one, so it can be used
+ * in `describe` bodies before it starts).
  */
 export function useStandIn(options?: StandInOptions): GrafxStandIn {
   let current: GrafxStandIn | undefined;
@@ -20,6 +21,7 @@ export function useStandIn(options?: StandInOptions): GrafxStandIn {
     const standIn = running();
     standIn.setTokenLifetime(DEFAULT_TEST_TOKEN_LIFETIME_SECONDS);
     standIn.setTokenDelay(0);
+    standIn.setOutputTasks(options?.outputTasks ?? {});
     await standIn.clearFaults();
     standIn.revokeTokens();
     standIn.resetCounts();

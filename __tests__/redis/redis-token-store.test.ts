@@ -239,6 +239,20 @@ describeWithRedis('RedisTokenStore', () => {
     }
   });
 
+  it('releases a lock whose command timed out but ran late (no lock nobody holds, for its TTL)', async () => {
+    const client = connect();
+    await client.ping();
+    const store = new RedisTokenStore({ client, commandTimeoutMs: 100 });
+    used.server.pause();
+    try {
+      await expect(store.acquireLock('late', 60_000)).rejects.toThrow(/did not answer within 100 ms/);
+    } finally {
+      used.server.resume();
+    }
+    await client.ping(); // the commands sent before it have run: the late lock, then its release
+    expect(await client.exists('grafx-auth:lock:{late}')).toBe(0);
+  });
+
   it('adds no event listeners per operation', async () => {
     const client = connect();
     await client.ping();

@@ -162,7 +162,14 @@ describe('token endpoint', () => {
       expires_in: 36000,
       scope: 'template:read template:list project:write',
     });
-    expect(standIn.counts).toEqual({ tokenRequests: 1, tokensIssued: 1, apiRequests: 0, apiUnauthorized: 0 });
+    expect(standIn.counts).toEqual({
+      tokenRequests: 1,
+      tokensIssued: 1,
+      apiRequests: 0,
+      apiUnauthorized: 0,
+      outputsStarted: 0,
+      taskPolls: 0,
+    });
     expect(standIn.tokenRequests).toEqual([
       {
         contentType: FORM,
@@ -403,7 +410,7 @@ describe('environment API', () => {
     }
     const basic = await callApi(standIn, 'cp-abc', '/templates', undefined, { headers: { authorization: token } });
     expect(basic.status).toBe(401);
-    expect(standIn.counts).toMatchObject({ apiRequests: 3, apiUnauthorized: 3 });
+    expect(standIn.counts).toMatchObject({ apiRequests: 3, apiUnauthorized: 3, outputsStarted: 0, taskPolls: 0 });
   });
 
   it("accepts a client's tokens only in its environments", async () => {
@@ -536,7 +543,7 @@ describe('environment API', () => {
     expect((await callApi(standIn, 'env', '/projects/p1', undefined)).status).toBe(503);
     expect((await callApi(standIn, 'env', '/projects/p1', token)).status).toBe(503);
     expect((await callApi(standIn, 'env', '/projects/p1', token)).status).toBe(200);
-    expect(standIn.counts).toMatchObject({ apiRequests: 5, apiUnauthorized: 1 });
+    expect(standIn.counts).toMatchObject({ apiRequests: 5, apiUnauthorized: 1, outputsStarted: 0, taskPolls: 0 });
 
     standIn.apiFault(500, { times: 5 });
     await standIn.clearFaults();
@@ -550,7 +557,14 @@ describe('counters and recordings', () => {
     const token = await accessToken(standIn);
     await callApi(standIn, 'env', '/templates', token);
     await callApi(standIn, 'env', '/templates', undefined);
-    expect(counts).toEqual({ tokenRequests: 1, tokensIssued: 1, apiRequests: 2, apiUnauthorized: 1 });
+    expect(counts).toEqual({
+      tokenRequests: 1,
+      tokensIssued: 1,
+      apiRequests: 2,
+      apiUnauthorized: 1,
+      outputsStarted: 0,
+      taskPolls: 0,
+    });
     expect(tokenRequests).toHaveLength(1);
     expect(apiRequests).toEqual([
       { method: 'GET', path: '/templates', environment: 'env', clientId: 'stand-in-client', status: 200, body: '' },
@@ -558,13 +572,13 @@ describe('counters and recordings', () => {
     ]);
 
     standIn.resetCounts();
-    expect(standIn.counts).toEqual({ tokenRequests: 0, tokensIssued: 0, apiRequests: 0, apiUnauthorized: 0 });
+    expect(Object.entries(standIn.counts).filter(([, value]) => value !== 0)).toEqual([]);
     expect(standIn.tokenRequests).toEqual([]);
     expect(standIn.apiRequests).toEqual([]);
     expect(counts).toBe(standIn.counts);
 
     await callApi(standIn, 'env', '/templates', token); // tokens survive resetCounts()
-    expect(counts).toMatchObject({ apiRequests: 1, apiUnauthorized: 0 });
+    expect(counts).toMatchObject({ apiRequests: 1, apiUnauthorized: 0, outputsStarted: 0, taskPolls: 0 });
   });
 });
 

@@ -9,9 +9,13 @@ import type { Tenant } from './tenant.js';
 import { TenantRegistry, unknownIntegration } from './tenant-registry.js';
 import { TokenCache } from './token-cache.js';
 import type { TokenRecord } from './token-record.js';
+import type { GrafxOutputFormat, GrafxTaskResult } from './api-types.js';
+import type { TaskWaitOptions } from './output-task.js';
+import type { GrafxQueryParams, PaginateOptions } from './paginate.js';
+import { type GrafxWorkflows, createWorkflows } from './workflows.js';
 
 /** What a request (or a worker) gets for one integration: `req.grafx` in Express. */
-export interface GrafxContext {
+export interface GrafxContext extends GrafxWorkflows {
   /** The integration key (`'default'` for the single-integration options). */
   integration: string;
   /** The environment's technical name, when configured. */
@@ -159,6 +163,46 @@ export class GrafxClient {
   }
 
   /**
+   * Every item of every page of a list endpoint of the integration (see `req.grafx.paginate`). An integration
+   * loaded on demand is loaded (and its options checked) when the loop starts.
+   */
+  paginate<T = unknown>(
+    integration: string | undefined,
+    path: string,
+    params?: GrafxQueryParams,
+    options?: PaginateOptions,
+  ): AsyncIterable<T> {
+    const key = this.#key(integration);
+    const held = this.#tenants.peek(key);
+    if (held !== undefined) return this.#workflowsOf(held).paginate<T>(path, params, options);
+    const context = (): GrafxContext | Promise<GrafxContext> => this.context(key);
+    return {
+      async *[Symbol.asyncIterator]() {
+        yield* (await context()).paginate<T>(path, params, options);
+      },
+    };
+  }
+
+  /** Starts an output of the integration and waits for its task (see `req.grafx.generateOutput`). */
+  async generateOutput(
+    integration: string | undefined,
+    format: GrafxOutputFormat,
+    body: unknown,
+    options?: TaskWaitOptions,
+  ): Promise<GrafxTaskResult> {
+    return (await this.context(integration)).generateOutput(format, body, options);
+  }
+
+  /** Waits for a task of the integration (see `req.grafx.waitForTask`). */
+  async waitForTask(
+    integration: string | undefined,
+    taskInfoPath: string,
+    options?: TaskWaitOptions,
+  ): Promise<GrafxTaskResult> {
+    return (await this.context(integration)).waitForTask(taskInfoPath, options);
+  }
+
+  /**
    * Token, expiry and API client of the integration. Returns synchronously when it is held with a valid token,
    * else a Promise (an integration loaded on demand is loaded first); throws a GrafxAuthError (4xx) for a key that
    * is not configured. `await` works either way.
@@ -174,6 +218,20 @@ export class GrafxClient {
       if (record !== undefined) return this.#contextOf(tenant, record);
     }
     return this.#contextWhenReady(key, tenant);
+  }
+
+  /**
+   * Readiness from the first second: fetches the tokens of `integrations` (a key or keys; default: every configured
+   * integration) and resolves when each has one, or rejects with the first failure (a GrafxAuthError: bad
+   * credentials, an unreachable login server...). Call it at start-up, so that bad credentials show at deploy time
+   * and `health()` (the health handler) reports them before any traffic. An unknown key rejects before anything is
+   * fetched; no integrations (an empty list) resolves at once. With integrations loaded on demand (a loader
+   * function), nothing is configured up front: `ready()` resolves at once, `ready(keys)` loads and fetches those.
+   * Tokens it fetches are cached as any other.
+   */
+  async ready(integrations: string | readonly string[] = this.integrations): Promise<void> {
+    const keys = (typeof integrations === 'string' ? [integrations] : integrations).map((key) => this.#key(key));
+    await Promise.all(keys.map((key) => this.getToken(key)));
   }
 
   /** Forgets every cached token (the next use fetches new ones). */
@@ -270,13 +328,23 @@ export class GrafxClient {
   }
 
   #contextOf(tenant: Tenant, record: TokenRecord): GrafxContext {
+    const { paginate, generateOutput, waitForTask } = this.#workflowsOf(tenant);
     return {
       integration: tenant.key,
       environment: tenant.integration.environment,
       token: record.token,
       expiresAt: record.expiresAtDate,
       api: this.#apiOf(tenant),
+      paginate,
+      generateOutput,
+      waitForTask,
     };
+  }
+
+  /** The tenant's workflow helpers, made once next to its API client. */
+  #workflowsOf(tenant: Tenant): GrafxWorkflows {
+    tenant.workflows ??= createWorkflows(tenant.key, this.#apiOf(tenant), tenant.integration.apiBaseURL);
+    return tenant.workflows;
   }
 
   /** The tenant's API client, made on its first use; it goes with the tenant (its token source is the key). */

@@ -48,6 +48,18 @@ export const GRAFX_ERROR_CODES = {
   CLIENT_CLOSED: 'GRAFX_CLIENT_CLOSED',
   /** The token route was called with a method other than GET (405, `Allow: GET`). */
   METHOD_NOT_ALLOWED: 'GRAFX_METHOD_NOT_ALLOWED',
+  /** `paginate()`: a page was not `{ data: [...] }`, or its next-page link repeated the one just fetched (502). */
+  LIST_INVALID_RESPONSE: 'GRAFX_LIST_INVALID_RESPONSE',
+  /** A next-page or task link points outside the environment API (another origin or base path), or is too long (502). */
+  LINK_REFUSED: 'GRAFX_LINK_REFUSED',
+  /** `generateOutput()` was given a format other than pdf, png, jpg, gif, mp4, html (400). */
+  OUTPUT_FORMAT_INVALID: 'GRAFX_OUTPUT_FORMAT_INVALID',
+  /** An output task's answer was not usable: no `taskId`, no `links.download`, an unexpected status (502). */
+  TASK_INVALID_RESPONSE: 'GRAFX_TASK_INVALID_RESPONSE',
+  /** The output task failed on the platform (its 500 answer); `problem` holds its `title`, `detail`, `traceId` (502). */
+  TASK_FAILED: 'GRAFX_TASK_FAILED',
+  /** The task did not finish within `timeoutMs`; `taskId` says which one, to look again later (504). */
+  TASK_TIMEOUT: 'GRAFX_TASK_TIMEOUT',
 } as const;
 
 export type GrafxErrorCode = (typeof GRAFX_ERROR_CODES)[keyof typeof GRAFX_ERROR_CODES];

@@ -42,6 +42,20 @@ export {
 } from './bounds.js';
 export type { StoredFailure, StoredToken, TokenStore } from './token-store.js';
 export type { Logger } from './logger.js';
+export type { GrafxWorkflows } from './workflows.js';
+export type { GrafxQueryParams, PaginateOptions } from './paginate.js';
+export type { TaskWaitOptions } from './output-task.js';
+export type {
+  GrafxListPage,
+  GrafxOutputFormat,
+  GrafxOutputTaskDone,
+  GrafxOutputTaskStarted,
+  GrafxProblem,
+  GrafxTaskResult,
+  GrafxTemplate,
+} from './api-types.js';
+export { grafxProblem } from './grafx-problem.js';
+export { GrafxTaskError } from './task-error.js';
 export type { SentRequest } from './api-error-scrubber.js';
 // axios's own type guard, for error handlers that tell `req.grafx.api`'s errors apart (axios is our dependency, not
 // necessarily the app's).

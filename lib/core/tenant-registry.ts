@@ -142,7 +142,7 @@ export class TenantRegistry {
     const { clientId, clientSecret } = integration;
     const fleetKey =
       store === undefined ? undefined : storeKey(tokenURL, this.#requestIdentity, clientId, clientSecret);
-    return { key, integration, storeKey: fleetKey, reloadAt, api: undefined };
+    return { key, integration, storeKey: fleetKey, reloadAt, api: undefined, workflows: undefined };
   }
 
   /** Asks the loader again in the background; requests keep the held credentials meanwhile (and if it fails). */

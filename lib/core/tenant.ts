@@ -2,6 +2,7 @@
 // Tenant: what the client holds of one integration in its LRU: validated credentials, store key, API client (made on first use).
 import type { AxiosInstance } from 'axios';
 import type { ResolvedIntegration } from './options.js';
+import type { GrafxWorkflows } from './workflows.js';
 
 /**
  * One integration as the client holds it, created on its first use (for static and loaded integrations alike)
@@ -17,4 +18,6 @@ export interface Tenant {
   reloadAt: number;
   /** Its API client, created on first use. */
   api: AxiosInstance | undefined;
+  /** Its paginate, generateOutput and waitForTask, created on first use next to its API client. */
+  workflows: GrafxWorkflows | undefined;
 }

@@ -146,8 +146,16 @@ export class RedisTokenStore implements TokenStore {
 
   async acquireLock(key: string, ttlMs: number): Promise<string | undefined> {
     const id = randomUUID();
-    const taken = await this.#command(this.#client.eval(ACQUIRE_LOCK, 1, this.#key('lock', key), id, ttlMs));
-    return taken === 1 ? id : undefined;
+    const lockKey = this.#key('lock', key);
+    try {
+      const taken = await this.#command(this.#client.eval(ACQUIRE_LOCK, 1, lockKey, id, ttlMs));
+      return taken === 1 ? id : undefined;
+    } catch (error) {
+      // A command past its time limit may still run (it waits on the socket, or in a cluster's retry queue during a
+      // failover): release what it may take, right behind it, so a late lock cannot keep the fleet waiting its TTL.
+      this.#client.eval(COMPARE_AND_DELETE, 1, lockKey, id).catch(() => undefined);
+      throw error;
+    }
   }
 
   async releaseLock(key: string, lockId: string): Promise<void> {

@@ -1,10 +1,11 @@
 // lib/testing/environment-api.ts
-// The stand-in's environment API (/grafx/api/v1/environment/:env): bearer checks, templates, projects, injected faults.
+// The stand-in's environment API (/grafx/api/v1/environment/:env): bearer checks, templates, projects, outputs, faults.
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import { type Answer, sendAnswer } from './api-answer.js';
 import { HttpEndpoint, STAND_IN_HOST } from './http-endpoint.js';
-import { BodyTooLargeError, canAnswer, mediaType, readBody, sendJson } from './http-io.js';
-import { sendProblem } from './problem.js';
+import { BodyTooLargeError, canAnswer, mediaType, readBody } from './http-io.js';
+import type { OutputTasks } from './output-tasks.js';
 import type { TokenRejection, TokenStore } from './token-store.js';
 import type { RecordedApiRequest, StandInCounts } from './types.js';
 import { checkInteger } from './validate.js';
@@ -22,6 +23,8 @@ export const DEFAULT_STAND_IN_TEMPLATES: ReadonlyArray<Readonly<{ id: string; na
 const BODY_LIMIT_BYTES = 1024 * 1024;
 const DEFAULT_PAGE_SIZE = 25;
 const PAGE_TOKEN_PREFIX = 'stand-in-offset:';
+/** The sort fields (`''`: none, the configured order). */
+const SORT_FIELDS = ['', 'name', 'id', 'relativePath'];
 
 const REJECTION_DETAILS: Record<TokenRejection, string> = {
   missing: 'No bearer token: send "Authorization: Bearer <access token>".',
@@ -63,6 +66,7 @@ export interface EnvironmentApiContext {
   readonly counts: StandInCounts;
   readonly recorded: RecordedApiRequest[];
   readonly templates: ReadonlyArray<Readonly<{ id: string; name: string }>>;
+  readonly tasks: OutputTasks;
 }
 
 /** One request, as routed: who asked for what, and the parsed URL. */
@@ -76,11 +80,6 @@ interface ApiRequest {
   contentType: string | undefined;
 }
 
-/** A complete answer: status, JSON body (problem when `problem` is set) and extra headers. */
-type Answer =
-  | { status: number; problem: string | undefined; headers?: OutgoingHttpHeaders }
-  | { status: number; json: unknown; headers?: OutgoingHttpHeaders };
-
 /** The environment API server: the HTTP endpoint and its fault queue. */
 export class EnvironmentApi {
   private readonly endpoint: HttpEndpoint;
@@ -91,6 +90,11 @@ export class EnvironmentApi {
     port: number,
   ) {
     this.endpoint = new HttpEndpoint((req, res) => this.handle(req, res), port);
+  }
+
+  /** The output tasks (their behaviour is set through the stand-in). */
+  get tasks(): OutputTasks {
+    return this.context.tasks;
   }
 
   /** `http://127.0.0.1:<port>/grafx/api/v1/environment/<environment>` (no trailing slash). */
@@ -180,9 +184,7 @@ export class EnvironmentApi {
 
     if (answer.status === 401) counts.apiUnauthorized += 1;
     recorded.push({ method, path, environment, clientId: check.clientId, status: answer.status, body });
-    const headers = { ...CORS_HEADERS, ...answer.headers };
-    if ('json' in answer) sendJson(res, answer.status, answer.json, headers);
-    else sendProblem(res, answer.status, answer.problem, headers);
+    sendAnswer(res, answer, CORS_HEADERS);
   }
 
   private route(request: ApiRequest): Answer {
@@ -196,27 +198,53 @@ export class EnvironmentApi {
       if (id === undefined && method === 'POST') return this.createProject(request);
       if (id !== undefined && method === 'GET') return { status: 200, json: { data: { id } } };
     }
+    if (resource === 'output') return this.output(request, id, rest);
     return { status: 404, problem: `No route for ${method} ${request.path}.` };
   }
 
-  /** `GET templates`: `{ data, pageSize, links: { nextPage }, total }`; query `limit`, `nextPageToken`, `search`. */
+  /**
+   * `GET templates`: `{ data, pageSize, links: { nextPage }, total }`; query `limit`, `nextPageToken`, `search`,
+   * `sortBy` (name, id, relativePath: by name) and `sortOrder` (asc, desc). `links.nextPage` is a full URL: the
+   * request's own without the sort parameters, plus `nextPageToken` (which carries the sort). Sort parameters
+   * together with `nextPageToken` answer 400, as the platform does.
+   */
   private listTemplates({ url }: ApiRequest): Answer {
-    const limitParam = url.searchParams.get('limit');
+    const query = url.searchParams;
+    const limitParam = query.get('limit');
     const limit = limitParam === null ? DEFAULT_PAGE_SIZE : /^[0-9]{1,9}$/.test(limitParam) ? Number(limitParam) : 0;
     if (limit < 1) {
       return { status: 400, problem: 'The query parameter "limit" must be a positive integer.' };
     }
-    const pageToken = url.searchParams.get('nextPageToken');
-    const offset = pageToken === null || pageToken === '' ? 0 : decodePageToken(pageToken);
-    if (offset === undefined) return { status: 400, problem: 'The query parameter "nextPageToken" is not valid.' };
+    const pageToken = query.get('nextPageToken');
+    let position: PagePosition | undefined;
+    if (pageToken === null || pageToken === '') {
+      position = { offset: 0, sortBy: query.get('sortBy') ?? '', sortOrder: query.get('sortOrder') ?? 'asc' };
+      if (!SORT_FIELDS.includes(position.sortBy) || (position.sortOrder !== 'asc' && position.sortOrder !== 'desc')) {
+        return { status: 400, problem: 'Sort by name, id or relativePath, in the order asc or desc.' };
+      }
+    } else if (query.has('sortBy') || query.has('sortOrder')) {
+      return { status: 400, problem: 'Sorting options should not be provided when Next Page Token is provided.' };
+    } else {
+      position = decodePageToken(pageToken);
+      if (position === undefined) return { status: 400, problem: 'The query parameter "nextPageToken" is not valid.' };
+    }
 
-    const search = url.searchParams.get('search')?.toLowerCase() ?? '';
+    const { offset, sortBy, sortOrder } = position;
+    const search = query.get('search')?.toLowerCase() ?? '';
+    const field = sortBy === 'id' ? 'id' : 'name';
     const matching = this.context.templates.filter((template) => template.name.toLowerCase().includes(search));
+    // Without sortBy, the templates keep their configured order.
+    if (sortBy !== '') {
+      const sign = sortOrder === 'desc' ? -1 : 1;
+      matching.sort((a, b) => (a[field] < b[field] ? -sign : a[field] > b[field] ? sign : 0));
+    }
     const data = matching.slice(offset, offset + limit).map(({ id, name }) => ({ id, name }));
     let nextPage: string | null = null;
     if (offset + limit < matching.length) {
       const next = new URL(url.href);
-      next.searchParams.set('nextPageToken', encodePageToken(offset + limit));
+      next.searchParams.delete('sortBy');
+      next.searchParams.delete('sortOrder');
+      next.searchParams.set('nextPageToken', encodePageToken({ offset: offset + limit, sortBy, sortOrder }));
       nextPage = next.href;
     }
     return { status: 200, json: { data, pageSize: limit, links: { nextPage }, total: matching.length } };
@@ -229,17 +257,25 @@ export class EnvironmentApi {
     return { status: 200, json: { data: { id: template.id, name: template.name } } };
   }
 
-  /** `POST projects`: 201 `{ data: { id, name }, received }`, `received` being the parsed JSON body or the raw text. */
-  private createProject({ body, contentType, environment }: ApiRequest): Answer {
-    let received: unknown = body;
-    const type = mediaType(contentType);
-    if (type === 'application/json' || type.endsWith('+json')) {
-      try {
-        received = JSON.parse(body);
-      } catch {
-        received = body;
-      }
+  /** `POST output/{format}`, `GET output/tasks/:id`, `GET output/tasks/:id/download`. */
+  private output(request: ApiRequest, first: string | undefined, rest: string[]): Answer {
+    const { method, environment } = request;
+    const baseURL = this.baseURL(environment);
+    const [taskId, action, ...more] = rest;
+    if (first === 'tasks' && method === 'GET' && taskId !== undefined && more.length === 0) {
+      if (action === undefined) return this.context.tasks.poll(taskId, baseURL);
+      if (action === 'download') return this.context.tasks.download(taskId);
     }
+    if (first !== undefined && first !== 'tasks' && method === 'POST' && rest.length === 0) {
+      return this.context.tasks.start(first, parseJson(request), baseURL);
+    }
+    return { status: 404, problem: `No route for ${method} ${request.path}.` };
+  }
+
+  /** `POST projects`: 201 `{ data: { id, name }, received }`, `received` being the parsed JSON body or the raw text. */
+  private createProject(request: ApiRequest): Answer {
+    const { body, environment } = request;
+    const received = parseJson(request) ?? body;
     const name =
       typeof received === 'object' && received !== null && typeof (received as { name?: unknown }).name === 'string'
         ? (received as { name: string }).name
@@ -250,6 +286,17 @@ export class EnvironmentApi {
       json: { data: { id, name }, received },
       headers: { location: `${this.baseURL(environment)}/projects/${id}` },
     };
+  }
+}
+
+/** The JSON body of a request sent as JSON; undefined when it is not JSON or does not parse. */
+function parseJson({ body, contentType }: ApiRequest): unknown {
+  const type = mediaType(contentType);
+  if (type !== 'application/json' && !type.endsWith('+json')) return undefined;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return undefined;
   }
 }
 
@@ -277,13 +324,22 @@ function safeDecode(segment: string): string {
   }
 }
 
-function encodePageToken(offset: number): string {
-  return Buffer.from(`${PAGE_TOKEN_PREFIX}${offset}`, 'utf8').toString('base64url');
+/** Where a list page starts, and the sort the first page asked for (a page token carries both; `''`: none). */
+interface PagePosition {
+  offset: number;
+  sortBy: string;
+  sortOrder: string;
 }
 
-function decodePageToken(token: string): number | undefined {
+function encodePageToken({ offset, sortBy, sortOrder }: PagePosition): string {
+  return Buffer.from(`${PAGE_TOKEN_PREFIX}${offset}:${sortBy}:${sortOrder}`, 'utf8').toString('base64url');
+}
+
+function decodePageToken(token: string): PagePosition | undefined {
   const text = Buffer.from(token, 'base64url').toString('utf8');
   if (!text.startsWith(PAGE_TOKEN_PREFIX)) return undefined;
-  const offset = Number(text.slice(PAGE_TOKEN_PREFIX.length));
-  return Number.isSafeInteger(offset) && offset >= 0 ? offset : undefined;
+  const [offsetText, sortBy = '', sortOrder = 'asc'] = text.slice(PAGE_TOKEN_PREFIX.length).split(':');
+  const offset = Number(offsetText);
+  if (!Number.isSafeInteger(offset) || offset < 0 || !SORT_FIELDS.includes(sortBy)) return undefined;
+  return sortOrder === 'asc' || sortOrder === 'desc' ? { offset, sortBy, sortOrder } : undefined;
 }

@@ -52,8 +52,18 @@ export function sendText(
   text: string,
   headers: OutgoingHttpHeaders = {},
 ): void {
+  sendBytes(res, status, contentType, Buffer.from(text, 'utf8'), headers);
+}
+
+/** Writes a complete response of `body` bytes. Does nothing when the response can't be written. */
+export function sendBytes(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  body: Buffer,
+  headers: OutgoingHttpHeaders = {},
+): void {
   if (!canAnswer(res)) return;
-  const body = Buffer.from(text, 'utf8');
   res.writeHead(status, { ...headers, 'content-type': contentType, 'content-length': body.length });
   res.end(body);
 }

@@ -28,11 +28,11 @@ function traceId(): string {
   return `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-00`;
 }
 
-/** Builds the problem body of `status`, with an optional human-readable `detail`. */
-export function problem(status: number, detail?: string): Problem {
+/** Builds the problem body of `status`, with an optional human-readable `detail` and a `title` of its own. */
+export function problem(status: number, detail?: string, title?: string): Problem {
   const body: Problem = {
     type: problemType(status),
-    title: STATUS_CODES[status] ?? 'Error',
+    title: title ?? STATUS_CODES[status] ?? 'Error',
     status,
     traceId: traceId(),
   };
@@ -46,6 +46,8 @@ export function sendProblem(
   status: number,
   detail?: string,
   headers: OutgoingHttpHeaders = {},
+  title?: string,
 ): void {
-  sendText(res, status, 'application/problem+json; charset=utf-8', JSON.stringify(problem(status, detail)), headers);
+  const body = JSON.stringify(problem(status, detail, title));
+  sendText(res, status, 'application/problem+json; charset=utf-8', body, headers);
 }

@@ -1,6 +1,7 @@
 // lib/testing/stand-in.ts
 // startGrafxStandIn(): starts the login server and the environment API on 127.0.0.1; returns the GrafxStandIn.
 import { DEFAULT_STAND_IN_TEMPLATES, EnvironmentApi } from './environment-api.js';
+import { type OutputTaskConfig, OutputTasks, parseOutputTaskBehaviour } from './output-tasks.js';
 import { TokenServer } from './token-server.js';
 import { TokenStore } from './token-store.js';
 import type {
@@ -10,6 +11,7 @@ import type {
   StandInClient,
   StandInClientOptions,
   StandInCounts,
+  OutputTaskBehaviour,
   StandInOptions,
   TokenFault,
 } from './types.js';
@@ -34,6 +36,7 @@ const OPTION_KEYS: Record<keyof StandInOptions, true> = {
   reuseWindowSeconds: true,
   tokenDelayMs: true,
   templates: true,
+  outputTasks: true,
   tokenPort: true,
   apiPort: true,
 };
@@ -41,7 +44,8 @@ const OPTION_KEYS: Record<keyof StandInOptions, true> = {
 /**
  * Starts a local stand-in of the CHILI GraFx platform for tests: a login server (`POST /oauth/token`,
  * client-credentials grant, answering like the platform's Auth0 server, token reuse included) and an environment
- * API (`/grafx/api/v1/environment/:env`: `templates`, `templates/:id`, `projects`), each on its own port of
+ * API (`/grafx/api/v1/environment/:env`: `templates`, `templates/:id`, `projects`, `output/{format}`,
+ * `output/tasks/:id`), each on its own port of
  * 127.0.0.1. Faults can be injected into both; every request is counted and recorded (never the secret).
  *
  * @example
@@ -54,7 +58,7 @@ export async function startGrafxStandIn(options: StandInOptions = {}): Promise<G
   const config = parseStandInOptions(options);
   const store = new TokenStore(config.tokenLifetimeSeconds, config.reuseWindowSeconds);
   for (const client of config.clients) store.addClient(client);
-  const counts: StandInCounts = { tokenRequests: 0, tokensIssued: 0, apiRequests: 0, apiUnauthorized: 0 };
+  const counts = zeroCounts();
   const tokenRequests: RecordedTokenRequest[] = [];
   const apiRequests: RecordedApiRequest[] = [];
   const tokenServer = new TokenServer(
@@ -62,7 +66,9 @@ export async function startGrafxStandIn(options: StandInOptions = {}): Promise<G
     config.tokenPort,
   );
   tokenServer.delayMs = config.tokenDelayMs;
-  const api = new EnvironmentApi({ store, counts, recorded: apiRequests, templates: config.templates }, config.apiPort);
+  const templates = config.templates;
+  const tasks = new OutputTasks(config.outputTasks, counts, (id) => templates.some((template) => template.id === id));
+  const api = new EnvironmentApi({ store, counts, recorded: apiRequests, templates, tasks }, config.apiPort);
   try {
     await Promise.all([tokenServer.start(), api.start()]);
   } catch (error) {
@@ -129,6 +135,10 @@ class StandIn implements GrafxStandIn {
     this.tokenServer.delayMs = checkInteger(ms, 'ms', 0);
   }
 
+  setOutputTasks(behaviour: OutputTaskBehaviour): void {
+    this.api.tasks.config = parseOutputTaskBehaviour(behaviour, 'behaviour');
+  }
+
   revokeTokens(): void {
     this.store.revokeAll();
   }
@@ -147,10 +157,7 @@ class StandIn implements GrafxStandIn {
   }
 
   resetCounts(): void {
-    this.counts.tokenRequests = 0;
-    this.counts.tokensIssued = 0;
-    this.counts.apiRequests = 0;
-    this.counts.apiUnauthorized = 0;
+    Object.assign(this.counts, zeroCounts());
     this.tokenRequests.length = 0;
     this.apiRequests.length = 0;
   }
@@ -161,6 +168,11 @@ class StandIn implements GrafxStandIn {
   }
 }
 
+/** Every counter at zero. */
+function zeroCounts(): StandInCounts {
+  return { tokenRequests: 0, tokensIssued: 0, apiRequests: 0, apiUnauthorized: 0, outputsStarted: 0, taskPolls: 0 };
+}
+
 /** The options with every default applied, validated. */
 interface StandInConfig {
   clients: StandInClient[];
@@ -169,6 +181,7 @@ interface StandInConfig {
   reuseWindowSeconds: number;
   tokenDelayMs: number;
   templates: Array<{ id: string; name: string }>;
+  outputTasks: OutputTaskConfig;
   tokenPort: number;
   apiPort: number;
 }
@@ -213,6 +226,7 @@ function parseStandInOptions(options: StandInOptions): StandInConfig {
     reuseWindowSeconds: optional(options.reuseWindowSeconds, 'reuseWindowSeconds', 0, DEFAULT_REUSE_WINDOW_SECONDS),
     tokenDelayMs: optional(options.tokenDelayMs, 'tokenDelayMs', 0, 0),
     templates,
+    outputTasks: parseOutputTaskBehaviour(options.outputTasks === undefined ? {} : options.outputTasks, 'outputTasks'),
     tokenPort: options.tokenPort === undefined ? 0 : checkPort(options.tokenPort, 'tokenPort'),
     apiPort: options.apiPort === undefined ? 0 : checkPort(options.apiPort, 'apiPort'),
   };

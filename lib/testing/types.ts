@@ -28,6 +28,37 @@ export interface StandInClient {
 export type TokenFault =
   'reject' | 'server-error' | 'rate-limit' | 'html' | 'truncated' | 'no-access-token' | 'hang' | 'refuse';
 
+/**
+ * How the stand-in's output tasks (`POST output/{format}`, `GET output/tasks/:id`) behave; see
+ * {@link GrafxStandIn.setOutputTasks}. A task is done once it has been polled more than `runningPolls` times AND
+ * `durationMs` has passed since it started; until then its polls answer `runningStatus`.
+ */
+export interface OutputTaskBehaviour {
+  /**
+   * How many polls answer "running" before the task is done.
+   * @default 2
+   */
+  runningPolls?: number;
+  /**
+   * The least time the task takes from its start, in milliseconds.
+   * @default 0
+   */
+  durationMs?: number;
+  /**
+   * The status of a running task's poll: 202 with a JSON body (the published API reference) or 204 without one
+   * (CHILI's own workshop code).
+   * @default 202
+   */
+  runningStatus?: 202 | 204;
+  /**
+   * Makes the task fail: once it is no longer running its poll answers 500 with a problem
+   * (`title: 'Output generation failed'`, `detail` = this string, or a default text for `true`). A `templateId`
+   * the stand-in does not know fails the task the same way.
+   * @default false
+   */
+  fail?: boolean | string;
+}
+
 /** Options of {@link startGrafxStandIn}. Every one is optional. */
 export interface StandInOptions {
   /**
@@ -63,6 +94,11 @@ export interface StandInOptions {
    */
   templates?: Array<{ id: string; name: string }>;
   /**
+   * How output tasks behave (changeable later with {@link GrafxStandIn.setOutputTasks}).
+   * @default { runningPolls: 2, durationMs: 0, runningStatus: 202, fail: false }
+   */
+  outputTasks?: OutputTaskBehaviour;
+  /**
    * The port of the login server (token endpoint) on 127.0.0.1.
    * @default 0 (a free port chosen by the system)
    */
@@ -84,6 +120,10 @@ export interface StandInCounts {
   apiRequests: number;
   /** Environment API requests answered 401 (injected 401 faults included). */
   apiUnauthorized: number;
+  /** Output tasks started (`POST output/{format}` answered 202). */
+  outputsStarted: number;
+  /** Polls of an existing output task (`GET output/tasks/:id`), whatever they answered. */
+  taskPolls: number;
 }
 
 /** What the stand-in saw of one token request. */
@@ -157,6 +197,11 @@ export interface GrafxStandIn {
   setTokenLifetime(seconds: number): void;
   /** Sets the delay (milliseconds, >= 0) before each answer of the token endpoint. */
   setTokenDelay(ms: number): void;
+  /**
+   * Sets how output tasks started from now on behave; omitted fields take their defaults (`{}` restores them all).
+   * Tasks already started keep their behaviour.
+   */
+  setOutputTasks(behaviour: OutputTaskBehaviour): void;
   /** Every token issued so far is rejected by the API (401) from now on; the next token request mints a new token. */
   revokeTokens(): void;
   /**

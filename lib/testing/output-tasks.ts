@@ -1,0 +1,161 @@
+// lib/testing/output-tasks.ts
+// The stand-in's output tasks: POST output/{format}, GET output/tasks/:id (202/204 running, 200, 500), downloads.
+import { randomUUID } from 'node:crypto';
+import type { Answer } from './api-answer.js';
+import type { OutputTaskBehaviour, StandInCounts } from './types.js';
+import { checkInteger } from './validate.js';
+
+/** The formats of `POST output/{format}`, with the content type of their file. */
+const FORMATS: Readonly<Record<string, string>> = {
+  pdf: 'application/pdf',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  gif: 'image/gif',
+  mp4: 'video/mp4',
+  html: 'text/html; charset=utf-8',
+};
+/** The oldest tasks are forgotten past this many. */
+const MAX_TASKS = 1000;
+const DEFAULT_FAILURE = 'The output could not be generated (failure injected by the GraFx stand-in).';
+
+/** The behaviour with every default applied. */
+export interface OutputTaskConfig {
+  runningPolls: number;
+  durationMs: number;
+  runningStatus: 202 | 204;
+  failure: string | undefined;
+}
+
+interface Task {
+  id: string;
+  format: string;
+  startedAt: number;
+  polls: number;
+  done: boolean;
+  config: OutputTaskConfig;
+  /** Why it fails: the injected failure, or a template that does not exist. */
+  failure: string | undefined;
+}
+
+/** The option keys, checked so a typo is an error. */
+const BEHAVIOUR_KEYS: Record<keyof OutputTaskBehaviour, true> = {
+  runningPolls: true,
+  durationMs: true,
+  runningStatus: true,
+  fail: true,
+};
+
+/** Validates an OutputTaskBehaviour; omitted fields take their defaults. */
+export function parseOutputTaskBehaviour(behaviour: OutputTaskBehaviour, name: string): OutputTaskConfig {
+  if (typeof behaviour !== 'object' || behaviour === null) {
+    throw new TypeError(`express-grafx-auth/testing: \`${name}\` must be an object`);
+  }
+  for (const key of Object.keys(behaviour)) {
+    if (!(key in BEHAVIOUR_KEYS)) throw new TypeError(`express-grafx-auth/testing: unknown option \`${name}.${key}\``);
+  }
+  const { runningPolls = 2, durationMs = 0, runningStatus = 202, fail = false } = behaviour;
+  if (runningStatus !== 202 && runningStatus !== 204) {
+    throw new RangeError(`express-grafx-auth/testing: \`${name}.runningStatus\` must be 202 or 204`);
+  }
+  if (typeof fail !== 'boolean' && (typeof fail !== 'string' || fail === '')) {
+    throw new TypeError(`express-grafx-auth/testing: \`${name}.fail\` must be a boolean or a non-empty string`);
+  }
+  return {
+    runningPolls: checkInteger(runningPolls, `${name}.runningPolls`, 0),
+    durationMs: checkInteger(durationMs, `${name}.durationMs`, 0),
+    runningStatus,
+    failure: fail === true ? DEFAULT_FAILURE : fail === false ? undefined : fail,
+  };
+}
+
+/** The output tasks of the environment API (shared by every environment; a task id is a random UUID). */
+export class OutputTasks {
+  private readonly tasks = new Map<string, Task>();
+  config: OutputTaskConfig;
+
+  constructor(
+    config: OutputTaskConfig,
+    private readonly counts: StandInCounts,
+    private readonly templateExists: (id: string) => boolean,
+  ) {
+    this.config = config;
+  }
+
+  /** Forgets every task. */
+  clear(): void {
+    this.tasks.clear();
+  }
+
+  /** `POST output/{format}`: 202 `{ data: { taskId }, links: { taskInfo } }`. */
+  start(format: string, body: unknown, baseURL: string): Answer {
+    if (!(format in FORMATS)) return { status: 404, problem: `Unknown output format "${format.slice(0, 20)}".` };
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      return { status: 400, problem: 'The request body must be a JSON object.' };
+    }
+    const { templateId } = body as { templateId?: unknown };
+    let failure = this.config.failure;
+    if (typeof templateId === 'string' && !this.templateExists(templateId)) {
+      failure = `Template ${templateId.slice(0, 100)} could not be loaded.`;
+    }
+    const id = randomUUID();
+    if (this.tasks.size >= MAX_TASKS) this.tasks.delete(this.tasks.keys().next().value as string);
+    this.tasks.set(id, { id, format, startedAt: Date.now(), polls: 0, done: false, config: this.config, failure });
+    this.counts.outputsStarted += 1;
+    return { status: 202, json: { data: { taskId: id }, links: { taskInfo: `${baseURL}/output/tasks/${id}` } } };
+  }
+
+  /** `GET output/tasks/:id`: running (202 or 204) for its polls and duration, then 200 with the link, or 500. */
+  poll(id: string, baseURL: string): Answer {
+    const task = this.tasks.get(id);
+    if (task === undefined) return { status: 404, problem: `Task ${id.slice(0, 100)} was not found.` };
+    this.counts.taskPolls += 1;
+    task.polls += 1;
+    const { runningPolls, durationMs, runningStatus } = task.config;
+    if (!task.done && (task.polls <= runningPolls || Date.now() - task.startedAt < durationMs)) {
+      return runningStatus === 204
+        ? { status: 204, empty: true }
+        : { status: 202, json: { data: { taskId: id }, links: { taskInfo: `${baseURL}/output/tasks/${id}` } } };
+    }
+    if (task.failure !== undefined) return { status: 500, problem: task.failure, title: 'Output generation failed' };
+    task.done = true;
+    return {
+      status: 200,
+      json: { data: { taskId: id }, links: { download: `${baseURL}/output/tasks/${id}/download` } },
+    };
+  }
+
+  /** `GET output/tasks/:id/download`: the file of a finished task (404 before). */
+  download(id: string): Answer {
+    const task = this.tasks.get(id);
+    if (task === undefined || !task.done) {
+      return { status: 404, problem: `Task ${id.slice(0, 100)} has no finished output.` };
+    }
+    const contentType = FORMATS[task.format] ?? 'application/octet-stream';
+    return { status: 200, bytes: sampleFile(task.format, id), contentType };
+  }
+}
+
+/** A small file of the format: a real one-page PDF for `pdf`, a labelled placeholder for the others. */
+function sampleFile(format: string, id: string): Buffer {
+  if (format !== 'pdf') return Buffer.from(`GraFx stand-in ${format} output of task ${id}\n`, 'utf8');
+  const text = `GraFx stand-in output ${id}`;
+  const stream = `BT /F1 12 Tf 72 720 Td (${text}) Tj ET`;
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let pdf = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objects.forEach((object, i) => {
+    offsets.push(pdf.length);
+    pdf += `${i + 1} 0 obj\n${object}\nendobj\n`;
+  });
+  const xref = pdf.length;
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const offset of offsets) pdf += `${String(offset).padStart(10, '0')} 00000 n \n`;
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(pdf, 'latin1');
+}
