@@ -76,12 +76,12 @@ export async function buildApp(
       app.get('/hello', hello);
       break;
     case 'hello-noop': {
-      // What one more Express layer costs by itself: it does what grafxAuth's warm path must (a context object on the
-      // request), nothing else.
-      const api = axios.create();
-      const expiresAt = new Date(Date.now() + 36_000_000);
+      // What one more Express layer costs by itself: it does what grafxAuth's warm path must (a context object of
+      // the same shape on the request, from values prepared once), nothing else.
+      const { integration, environment, token, expiresAt, api, paginate, generateOutput, waitForTask } =
+        await singleClient(endpoints).context();
       app.use((req, _res, next) => {
-        req.grafx = { integration: 'default', environment: BENCH_ENVIRONMENT, token: 'noop', expiresAt, api };
+        req.grafx = { integration, environment, token, expiresAt, api, paginate, generateOutput, waitForTask };
         next();
       });
       app.get('/hello', hello);

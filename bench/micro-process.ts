@@ -38,10 +38,10 @@ serve<MicroCommands>({
     });
     const token = await client.getToken();
     const middleware = grafxAuth(client);
-    const noopApi = axios.create();
-    const expiresAt = new Date(Date.now() + 36_000_000);
+    // The no-op middleware sets a context object of the same shape, from values prepared once.
+    const { integration, environment, expiresAt, api, paginate, generateOutput, waitForTask } = await client.context();
     const noop: RequestHandler = (req, _res, next) => {
-      req.grafx = { integration: 'default', environment: BENCH_ENVIRONMENT, token: 'noop', expiresAt, api: noopApi };
+      req.grafx = { integration, environment, token: 'noop', expiresAt, api, paginate, generateOutput, waitForTask };
       next();
     };
     const req = { method: 'GET', url: '/hello', headers: {} } as unknown as Request;
