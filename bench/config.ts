@@ -1,5 +1,5 @@
 // bench/config.ts
-// The benchmark's durations and sizes: the full run (about 5 minutes) or BENCH_QUICK=1 (about a minute), each overridable by env.
+// The benchmark's durations and sizes: the full run (about 3.5 minutes) or BENCH_QUICK=1 (about a minute), each overridable by env.
 
 export interface BenchConfig {
   quick: boolean;
