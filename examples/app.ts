@@ -1,16 +1,18 @@
 // examples/app.ts
 // The example app: templates, a PDF, two integrations, per-tenant routes, a browser token route with its page, errors.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline, type Readable } from 'node:stream';
 import express, { type ErrorRequestHandler } from 'express';
-import axios from 'axios';
 import {
   type GrafxClient,
   type GrafxTemplate,
   GrafxAuthError,
   grafxAuth,
+  grafxHealthHandler,
   grafxProblem,
   grafxTokenHandler,
+  isAxiosError,
 } from 'express-grafx-auth';
 
 /**
@@ -31,14 +33,23 @@ export function createExampleApp(client: GrafxClient): express.Express {
       '/templates/:id/pdf',
       '/compare',
       '/tenants/:integration/templates',
+      '/health/grafx',
       '/studio.html',
     ];
     if (browserIntegration !== undefined) routes.push('/grafx/token');
     res.json({ routes, integrations: client.integrations });
   });
 
-  // The page that uses the browser's token route the way GraFx Studio does (it says so when there is no route).
+  // Readiness: 200 when every integration can serve, 503 (with the failing one's code) otherwise.
+  app.get('/health/grafx', grafxHealthHandler(client));
+
+  // The page that uses the browser's token route the way GraFx Studio does (it says so when there is no route),
+  // with the Studio SDK's own browser bundle (its credential classes), served from node_modules.
   app.use(express.static(path.join(__dirname, 'public')));
+  const sdkBundle = studioSdkBundle();
+  if (sdkBundle !== undefined) {
+    app.get('/vendor/studio-sdk.js', (_req, res) => res.sendFile(sdkBundle));
+  }
 
   // The browser's token route (what GraFx Studio's onAuthExpired calls), on the same client as the routes below:
   // one token cache. `app.all`, so other methods get the route's 405 rather than a 404. A real app also passes
@@ -146,10 +157,21 @@ const errorHandler: ErrorRequestHandler = (err: unknown, _req, res, next) => {
       .set(err.headers)
       .status(err.status)
       .json({ error: err.code, message: err.message, problem: grafxProblem(err) });
-  } else if (axios.isAxiosError(err) && err.response) {
+  } else if (isAxiosError(err) && err.response) {
     res.status(502).json({ error: 'GRAFX_API_ERROR', upstreamStatus: err.response.status, problem: grafxProblem(err) });
   } else {
     console.error(err instanceof Error ? err.message : err);
     res.status(500).json({ error: 'INTERNAL' });
   }
 };
+
+/** The path of `@chili-publish/studio-sdk`'s browser bundle (its `browser` entry), or undefined when not installed. */
+function studioSdkBundle(): string | undefined {
+  try {
+    // The package's CommonJS entry is lib/src/index.cjs.js; its browser bundle is _bundles/main.js.
+    const bundle = path.resolve(path.dirname(require.resolve('@chili-publish/studio-sdk')), '../../_bundles/main.js');
+    return existsSync(bundle) ? bundle : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -112,6 +112,31 @@ describe('an API that refuses every token', () => {
     }
   });
 
+  it('limits each integration on its own: a refusing one does not hold back another', async () => {
+    standIn.addClient({
+      clientId: 'elsewhere-client',
+      clientSecret: 'elsewhere-secret',
+      environments: ['cp-elsewhere'],
+    });
+    const client = createGrafxClient({
+      integrations: {
+        refused: { clientId: 'elsewhere-client', clientSecret: 'elsewhere-secret', environment: 'cp-test' },
+        fine: { clientId: standIn.clientId, clientSecret: standIn.clientSecret, environment: 'cp-test' },
+      },
+      tokenURL: standIn.tokenURL,
+      apiBaseURL: standIn.apiBaseURL,
+    });
+    await client.getToken('fine');
+    for (let i = 0; i < 3; i++) expect(await statusOf(client.api('refused').get('/templates'))).toBe(401);
+    standIn.revokeTokens();
+    expect((await client.api('fine').get('/templates')).status).toBe(200); // renewed and repeated
+    expect(standIn.counts.tokenRequests).toBe(4); // fine: 2, refused: 2
+    expect(client.health().integrations).toMatchObject({
+      refused: { apiRejectingTokens: true },
+      fine: { apiRejectingTokens: false, retries: 1 },
+    });
+  });
+
   it('still renews and repeats once after a real revocation', async () => {
     const client = createGrafxClient(standIn.options('cp-test'));
     await client.getToken();

@@ -1,8 +1,8 @@
 // __tests__/core/token-endpoint-hostile.test.ts
 // Hostile login server answers against a real local server: oversized and compressed bodies, lifetimes, echoes, types.
-import type { ServerResponse } from 'node:http';
+import http, { type ServerResponse } from 'node:http';
 import { inspect } from 'node:util';
-import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, createGzip, deflateSync, gzipSync } from 'node:zlib';
 import axios, { type InternalAxiosRequestConfig } from 'axios';
 import { type GrafxClient, GrafxAuthError, type GrafxClientOptions, createGrafxClient } from 'express-grafx-auth';
 import {
@@ -138,6 +138,42 @@ describe('bounded reads: on the wire and after decompression', () => {
   ])('a small %s answer is read', async (_encoding, answer) => {
     login.answer(answer);
     await expect(clientFor().getToken()).resolves.toBe('gz-token');
+  });
+
+  it.each<[string, boolean]>([
+    ['plain', false],
+    ['gzip', true],
+  ])('an endless %s body is cut off: the socket is closed, nothing more is read', async (_name, gzip) => {
+    const LIMIT = 1024 ** 3; // what the server would send at most: 1 GiB (decompressed, for gzip)
+    let sent = 0;
+    let closed = false;
+    login.answer((res) => {
+      res.writeHead(200, { 'content-type': 'application/json', ...(gzip ? { 'content-encoding': 'gzip' } : {}) });
+      const sink = gzip ? createGzip() : res;
+      if (gzip) sink.pipe(res);
+      res.on('close', () => {
+        closed = true;
+      });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const pump = (): void => {
+        while (!closed && sent < LIMIT) {
+          sent += chunk.length;
+          if (!sink.write(chunk)) {
+            sink.once('drain', pump);
+            return;
+          }
+        }
+        if (!closed) sink.end();
+      };
+      sink.write('{"access_token":"t","expires_in":60,"padding":"');
+      pump();
+    });
+    const error = await failure(clientFor());
+    expect(error.code).toBe('GRAFX_TOKEN_INVALID_RESPONSE');
+    expect(error.message).toMatch(gzip ? /once decompressed/ : /on the wire/);
+    for (let i = 0; i < 50 && !closed; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(closed).toBe(true);
+    expect(sent).toBeLessThan(LIMIT / 16);
   });
 
   it('an access_token longer than the cap is refused, even in a body within the cap', async () => {
@@ -379,11 +415,16 @@ describe('errors that say what the server said', () => {
     'Retry-After: %s still leaves the minimum backoff (no second request at once)',
     async (value) => {
       login.answer((res) => json(res, 429, { error: 'too_many_requests' }, { 'retry-after': value }));
-      const client = clientFor();
+      let now = Date.UTC(2026, 11, 1);
+      const client = clientFor({ clock: () => now });
       await expect(client.getToken()).rejects.toMatchObject({ code: 'GRAFX_TOKEN_RATE_LIMITED', retryAfter: 0 });
       await expect(client.getToken()).rejects.toMatchObject({ code: 'GRAFX_TOKEN_RATE_LIMITED' });
       await expect(client.getToken()).rejects.toMatchObject({ code: 'GRAFX_TOKEN_RATE_LIMITED' });
       expect(login.exchanges).toHaveLength(1);
+      // and once the minimum backoff (0.5 s) has passed, the server is asked again
+      now += 500;
+      await expect(client.getToken()).rejects.toMatchObject({ code: 'GRAFX_TOKEN_RATE_LIMITED' });
+      expect(login.exchanges).toHaveLength(2);
     },
   );
 });
@@ -468,7 +509,7 @@ describe('redaction that cannot be side-stepped', () => {
 });
 
 describe('isolation from what the app set up globally', () => {
-  it('axios.defaults (transformRequest, common headers) and default interceptors never see the token request', async () => {
+  it('axios.defaults (transformRequest, common headers), default interceptors, http.globalAgent never see it', async () => {
     const seen: string[] = [];
     const record = (data: unknown): unknown => {
       seen.push(String(data));
@@ -482,6 +523,13 @@ describe('isolation from what the app set up globally', () => {
       seen.push(JSON.stringify({ url: config.url, data: config.data }));
       return config;
     });
+    // A socket the global agent would open for the login server (it has none yet: its port is new to this process).
+    const globalAgent = http.globalAgent;
+    const createConnection = globalAgent.createConnection.bind(globalAgent);
+    globalAgent.createConnection = (options, callback) => {
+      seen.push('http.globalAgent');
+      return createConnection(options, callback);
+    };
     try {
       for (const clientAuthMethod of ['client_secret_post', 'client_secret_basic'] as const) {
         await expect(clientFor({ clientAuthMethod }).getToken()).resolves.toBe('token-1');
@@ -493,6 +541,7 @@ describe('isolation from what the app set up globally', () => {
       defaults.transformRequest = transformRequest;
       delete defaults.headers.common['x-app-header'];
       axios.interceptors.request.eject(interceptor);
+      globalAgent.createConnection = createConnection;
     }
   });
 });

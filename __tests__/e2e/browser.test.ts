@@ -32,6 +32,8 @@ if (missing === undefined) {
     let standIn: GrafxStandIn;
     let client: GrafxClient;
     let app: Served;
+    /** The example app without a browser integration: its token route is off. */
+    let appWithoutRoute: Served;
     let browser: Browser;
     let page: Page;
     /** Every request the page sent to the token route, by method. */
@@ -50,6 +52,15 @@ if (missing === undefined) {
         apiBaseURL: (environment) => standIn.apiBaseURL(environment),
       });
       app = await serve(createExampleApp(client));
+      const serverOnly = createGrafxClient({
+        integrations: {
+          main: { ...DEFAULT_STAND_IN_CLIENT, environment: 'demo' },
+          reporting: { ...DEFAULT_STAND_IN_CLIENT, environment: 'demo-reporting' },
+        },
+        tokenURL: standIn.tokenURL,
+        apiBaseURL: (environment) => standIn.apiBaseURL(environment),
+      });
+      appWithoutRoute = await serve(createExampleApp(serverOnly));
       browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
       page = await browser.newPage();
       page.setDefaultTimeout(10_000);
@@ -65,6 +76,7 @@ if (missing === undefined) {
     afterAll(async () => {
       await browser?.close();
       await app?.close();
+      await appWithoutRoute?.close();
       await standIn?.close();
     });
 
@@ -107,6 +119,15 @@ if (missing === undefined) {
       expect(standIn.counts.tokensIssued).toBe(tokensIssued + 1);
       expect(standIn.apiRequests.slice(-2).map((request) => request.status)).toEqual([401, 200]);
       expect(pageErrors.filter((text) => !text.includes('401'))).toEqual([]);
+    });
+
+    it('without a browser integration, says the token route is off and which variables turn it on', async () => {
+      await page.goto(`${appWithoutRoute.url}/studio.html`);
+      await page.waitForSelector('body[data-state="error"]', { state: 'attached' });
+      const status = (await page.textContent('#status')) ?? '';
+      expect(status).toContain('the token route is off');
+      expect(status).toContain('GRAFX_BROWSER_CLIENT_ID and GRAFX_BROWSER_CLIENT_SECRET');
+      expect(await page.locator('#templates li').count()).toBe(0);
     });
   });
 } else if (process.env.CI === 'true') {

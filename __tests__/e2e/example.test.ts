@@ -115,3 +115,12 @@ it('answers 503 with Retry-After when the login server rate-limits', async () =>
   expect(res.body.error).toBe('GRAFX_TOKEN_RATE_LIMITED');
   expect(res.headers['retry-after']).toBe('3');
 });
+
+it('GET /health/grafx answers 200 once every integration is ready, 503 naming the one whose credentials fail', async () => {
+  await request(app).get('/health/grafx').expect(200);
+  const failing = exampleWith('wrong-secret-value');
+  await request(failing).get('/templates').expect(502);
+  const { body } = await request(failing).get('/health/grafx').expect(503);
+  expect(body.integrations.main).toMatchObject({ canServe: false, lastErrorCode: 'GRAFX_CREDENTIALS_REJECTED' });
+  expect(JSON.stringify(body)).not.toContain('wrong-secret-value');
+});

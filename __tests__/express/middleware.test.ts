@@ -6,6 +6,7 @@ import request from 'supertest';
 import { GrafxAuthError, type GrafxAuthOptions, createGrafxClient, grafxAuth } from 'express-grafx-auth';
 import { jsonErrorHandler, serve } from '../helpers/serve.js';
 import { useStandIn } from '../helpers/stand-in.js';
+import { rejectingThenable, thenable } from '../helpers/thenable.js';
 
 const standIn = useStandIn({
   clients: [
@@ -126,12 +127,43 @@ describe('several integrations', () => {
     expect(body.integration).toBe('globex');
   });
 
+  it('accepts a resolver that returns any thenable, not only a native Promise', async () => {
+    const app = appWith(twoIntegrations((req) => thenable(req.get('x-tenant'))));
+    const { body } = await request(app).get('/templates').set('x-tenant', 'globex').expect(200);
+    expect(body.integration).toBe('globex');
+    expect(standIn.tokenRequests.map((r) => r.clientId)).toEqual(['globex-id']);
+  });
+
+  it.each([
+    ['rejects', () => rejectingThenable(new Error('session store down'))],
+    [
+      'has a `then` that throws',
+      () => ({
+        then() {
+          throw new Error('session store down');
+        },
+      }),
+    ],
+  ])('passes the error of a thenable that %s to next(err)', async (_case, resolver) => {
+    let seen: unknown;
+    const app = express5();
+    app.use(twoIntegrations(resolver as never));
+    app.use(((err, _req, res, _next) => {
+      seen = err;
+      res.status(500).end();
+    }) as express5.ErrorRequestHandler);
+    await request(app).get('/x').expect(500);
+    expect(seen).toEqual(new Error('session store down'));
+    expect(standIn.counts.tokenRequests).toBe(0);
+  });
+
   it.each([
     ['nothing', () => undefined, 'GRAFX_INTEGRATION_MISSING'],
     ['an empty string', () => '', 'GRAFX_INTEGRATION_MISSING'],
     ['a Promise of nothing', async () => null, 'GRAFX_INTEGRATION_MISSING'],
     ['an unknown key', () => 'initech', 'GRAFX_INTEGRATION_UNKNOWN'],
     ['a Promise of an unknown key', async () => '__proto__', 'GRAFX_INTEGRATION_UNKNOWN'],
+    ['a thenable of nothing', () => thenable(undefined), 'GRAFX_INTEGRATION_MISSING'],
   ])('answers 400 and asks for no token when the resolver returns %s', async (_name, resolver, code) => {
     let seen: unknown;
     const app = express5();

@@ -14,6 +14,7 @@ import {
 } from 'express-grafx-auth';
 import { serve } from '../helpers/serve.js';
 import { useStandIn } from '../helpers/stand-in.js';
+import { rejectingThenable, thenable } from '../helpers/thenable.js';
 
 const APP = { clientId: 'app-id', clientSecret: 'app-secret-value' };
 const BROWSER = { clientId: 'browser-id', clientSecret: 'browser-secret-value' };
@@ -159,21 +160,67 @@ describe.each([
     expect(standIn.counts.tokenRequests).toBe(0);
   });
 
-  it.each(['post', 'put', 'delete', 'patch', 'head'] as const)(
-    'refuses %s with 405 and Allow: GET, before authorize or any token',
+  it.each(['post', 'put', 'delete', 'patch', 'options'] as const)(
+    'refuses %s with 405 and Allow: GET, HEAD, before authorize or any token',
     async (method) => {
       const authorize = jest.fn(() => true);
       const handler = grafxTokenHandler(twoIntegrations(), { resolveIntegration: () => 'studio', authorize });
       const seen: unknown[] = [];
       const res = await request(appWith(handler, seen))[method]('/grafx/token').expect(405);
-      expect(res.headers.allow).toBe('GET');
+      expect(res.headers.allow).toBe('GET, HEAD');
       expect(res.headers['cache-control']).toBe('no-store');
-      if (method !== 'head') expect(res.body.code).toBe('GRAFX_METHOD_NOT_ALLOWED');
-      expect(seen[0]).toMatchObject({ code: 'GRAFX_METHOD_NOT_ALLOWED', status: 405, headers: { allow: 'GET' } });
+      expect(res.body.code).toBe('GRAFX_METHOD_NOT_ALLOWED');
+      expect(seen[0]).toMatchObject({
+        code: 'GRAFX_METHOD_NOT_ALLOWED',
+        status: 405,
+        headers: { allow: 'GET, HEAD' },
+      });
       expect(authorize).not.toHaveBeenCalled();
       expect(standIn.counts.tokenRequests).toBe(0);
     },
   );
+
+  it('answers HEAD like GET: the same status and headers, no body, after the same checks', async () => {
+    const authorize = jest.fn(() => true);
+    const handler = grafxTokenHandler(twoIntegrations(), { resolveIntegration: () => 'studio', authorize });
+    const served = await serve(appWith(handler));
+    try {
+      const get = await fetch(`${served.url}/grafx/token`);
+      const getBody = await get.text();
+      const head = await fetch(`${served.url}/grafx/token`, { method: 'HEAD' });
+      expect(head.status).toBe(200);
+      expect(await head.text()).toBe('');
+      for (const name of ['content-type', 'content-length', 'cache-control', 'pragma']) {
+        expect([name, head.headers.get(name)]).toEqual([name, get.headers.get(name)]);
+      }
+      expect(Number(head.headers.get('content-length'))).toBe(Buffer.byteLength(getBody));
+      expect(authorize).toHaveBeenCalledTimes(2);
+      expect(standIn.counts.tokenRequests).toBe(1); // both from the cache's one token
+      authorize.mockReturnValue(false);
+      const refused = await fetch(`${served.url}/grafx/token`, { method: 'HEAD' });
+      expect([refused.status, await refused.text()]).toEqual([403, '']);
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('takes thenables (not only native Promises) from authorize and resolveIntegration', async () => {
+    const handler = grafxTokenHandler(twoIntegrations(), {
+      resolveIntegration: () => thenable('studio'),
+      authorize: (req) => thenable(req.get('x-session') === 'alice'),
+    });
+    const app = appWith(handler);
+    await request(app).get('/grafx/token').expect(403);
+    const res = await request(app).get('/grafx/token').set('x-session', 'alice').expect(200);
+    expect(res.body.token).toEqual(expect.any(String));
+    const seen: unknown[] = [];
+    const failing = grafxTokenHandler(twoIntegrations(), {
+      resolveIntegration: () => 'studio',
+      authorize: () => rejectingThenable(boom),
+    });
+    await request(appWith(failing, seen)).get('/grafx/token').expect(500);
+    expect(seen).toEqual([boom]);
+  });
 
   it('passes a token failure on (502, no secret in the answer)', async () => {
     standIn.tokenFault('reject');
@@ -275,6 +322,22 @@ describe('set-up errors (GRAFX_CONFIG_INVALID, thrown at once, naming the option
       'a second argument after options',
       () => call({ ...BROWSER, environment: 'cp-demo', browser: true }, { authorize: () => false }),
       /takes one argument/,
+    ],
+    [
+      'authorize: undefined written out (would serve everyone)',
+      () => call(browserClient(), { authorize: undefined }),
+      /`authorize` is undefined.*leave the key out/,
+    ],
+    [
+      'authorize: undefined written out, in the options',
+      () => call({ ...BROWSER, environment: 'cp-demo', browser: true, authorize: undefined }),
+      /`authorize` is undefined/,
+    ],
+    ['authorize: null', () => call(browserClient(), { authorize: null }), /`authorize` must be a function/],
+    [
+      'authorize that is a Promise, not a function',
+      () => call(browserClient(), { authorize: Promise.resolve(true) }),
+      /`authorize` must be a function/,
     ],
     [
       'authorize that is not a function, in the options',

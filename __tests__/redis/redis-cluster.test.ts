@@ -1,5 +1,7 @@
 // __tests__/redis/redis-cluster.test.ts
 // A fleet of four processes on a real Redis Cluster: one token for the cold start; a master killed, no request lost.
+import { Cluster } from 'ioredis';
+import { RedisTokenStore } from 'express-grafx-auth/redis';
 import { storeKey } from '../../lib/core/token-store.js';
 import { RedisCluster, describeWithRedisCluster } from '../helpers/redis-cluster.js';
 import { expectOneTokenRequestForColdStart, useFleet } from '../helpers/redis-fleet.js';
@@ -30,6 +32,35 @@ describeWithRedisCluster('a fleet of four processes sharing tokens through a Red
     expect(new Set(slots).size).toBe(1);
   });
 
+  it.each([
+    ['in clear', undefined],
+    ['sealed', Buffer.alloc(32, 5)],
+  ])('runs every command the store sends on the cluster (records %s)', async (_name, encryptionKey) => {
+    const client = new Cluster(used.redis.startupNodes);
+    client.on('error', () => undefined);
+    try {
+      const store = new RedisTokenStore({ client, encryptionKey });
+      const key = `every-command-${encryptionKey === undefined ? 'clear' : 'sealed'}`;
+      const now = Date.now();
+      const token = { token: 'cluster-token', expiresAt: now + 60_000, usableUntil: now + 50_000, refreshDueAt: now };
+      await store.set(key, { ...token, scope: undefined });
+      expect(await store.get(key)).toMatchObject(token);
+      expect(await store.deleteIfToken(key, 'another-token')).toBe(false);
+      expect(await store.deleteIfToken(key, 'cluster-token')).toBe(true);
+      expect(await store.get(key)).toBeUndefined();
+      const lock = await store.acquireLock(key, 5000);
+      expect(lock).toEqual(expect.any(String));
+      expect(await store.acquireLock(key, 5000)).toBeUndefined();
+      await store.releaseLock(key, lock!);
+      expect(await store.acquireLock(key, 5000)).toEqual(expect.any(String));
+      const failure = { code: 'GRAFX_TOKEN_TIMEOUT', status: 504, message: 'timed out', retryAfter: 2 };
+      await store.setFailure(key, failure, 5000);
+      expect(await store.getFailure(key)).toEqual({ ...failure, remainingMs: expect.any(Number) });
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it('loses no request while the master holding the keys fails over; then a renewal is one token request', async () => {
     const { redis: cluster, standIn, fleet } = used;
     const slot = await cluster.slotOf(keyOf('token'));
@@ -37,20 +68,25 @@ describeWithRedisCluster('a fleet of four processes sharing tokens through a Red
     expect(before.replicas).toHaveLength(1);
     const tokenRequestsBefore = standIn.counts.tokenRequests;
 
-    // The master dies while requests flow, and every instance's token falls due for renewal at that moment.
+    // Requests flow; the master dies, and every instance's token falls due for renewal at that moment.
+    const answers: Array<{ at: number; status: number }> = [];
+    let flowing = true;
+    const flow = (async () => {
+      while (flowing) {
+        for (const { status } of await fleet.burst(5)) answers.push({ at: performance.now(), status });
+      }
+    })();
+    await waitFor(async () => answers.length > 0);
     const killedAt = performance.now();
     await cluster.node(before.master).stop(); // SIGKILL
     await fleet.advanceClocks(UNTIL_RENEWAL_DUE_MS);
-    let failoverMs: number | undefined;
-    const failover = cluster.waitForFailover(slot, before.master).then((owner) => {
-      failoverMs = Math.round(performance.now() - killedAt);
-      return owner;
-    });
-    const during: number[] = [];
-    while (failoverMs === undefined) during.push(...(await fleet.burst(5)).map((response) => response.status));
-    const after = await failover;
+    const after = await cluster.waitForFailover(slot, before.master);
+    const failoverMs = Math.round(performance.now() - killedAt);
+    flowing = false;
+    await flow;
     expect(after.master).toBe(before.replicas[0]);
-    expect(during.filter((status) => status !== 200)).toEqual([]);
+    expect(answers.filter(({ status }) => status !== 200)).toEqual([]);
+    const during = answers.filter(({ at }) => at >= killedAt && at <= killedAt + failoverMs);
     // Renewals during the failover could not share (the store is skipped): at most one token request per instance.
     await waitFor(async () => (await fleet.seen()).every((seen) => seen.renewals === 1));
     const tokenRequestsDuring = standIn.counts.tokenRequests - tokenRequestsBefore;
@@ -73,7 +109,7 @@ describeWithRedisCluster('a fleet of four processes sharing tokens through a Red
 
     console.warn(
       `Redis Cluster failover: ${failoverMs} ms from SIGKILL to the replica serving the slot; ${during.length} requests ` +
-        `during it, ${during.filter((status) => status !== 200).length} failed; token requests: ` +
+        `answered during it, ${answers.filter(({ status }) => status !== 200).length} of ${answers.length} failed; token requests: ` +
         `${tokenRequestsBefore} for the cold start, ${tokenRequestsDuring} for the renewals during the failover ` +
         `(per instance, the store skipped), ${tokenRequestsAfter} for the fleet's renewal after it`,
     );

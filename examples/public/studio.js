@@ -1,25 +1,39 @@
 // examples/public/studio.js
-// The page's script: an onAuthExpired-style token refresh from the app's route, and the templates list with that token.
-/* global document, fetch */
+// The page's script: the templates list, with tokens the Studio SDK's onAuthExpired (grafx-auth.js) gets from the app.
+/* global document, fetch, window */
+import { createOnAuthExpired, fetchGrafxToken } from './grafx-auth.js';
 
 /** The app's token route (see grafxTokenHandler); the answer is { token, expiresAt, environmentApiUrl }. */
 const TOKEN_ROUTE = '/grafx/token';
 
 /** The last answer of the token route. With the Studio SDK: setValue('GRAFX_AUTH_TOKEN' / 'ENVIRONMENT_API', ...). */
 let grafx;
+/** Why the last onAuthExpired answered null. */
+let lastFailure;
 
-/**
- * What GraFx Studio's `onAuthExpired` (Studio UI: `refreshTokenAction`) does: ask the app's own server for a
- * token, never the login server (the client secret stays on the server). Resolves with the token.
- */
-async function refreshToken() {
-  const response = await fetch(TOKEN_ROUTE, { headers: { accept: 'application/json' }, cache: 'no-store' });
-  if (response.status === 404) {
-    throw new Error('This app has no browser integration: the token route is off (see the README).');
-  }
-  if (!response.ok) throw new Error(`The token route answered ${response.status}.`);
-  grafx = await response.json();
-  return grafx.token;
+/** The Studio SDK's browser bundle (/vendor/studio-sdk.js) defines window.StudioSDK; without it nothing works. */
+const sdk = window.StudioSDK;
+
+/** The page's onAuthExpired, as the SDK would be given it: `new StudioSDK({ onAuthExpired })`. */
+const onAuthExpired =
+  sdk &&
+  createOnAuthExpired(
+    sdk,
+    async () => {
+      grafx = await fetchGrafxToken(TOKEN_ROUTE);
+      return grafx;
+    },
+    (error) => {
+      lastFailure = error;
+    },
+  );
+
+/** What the SDK's engine does when the token has expired: asks onAuthExpired, and uses the credentials' token. */
+async function freshToken() {
+  const credentials = await onAuthExpired({ type: sdk.AuthRefreshTypeEnum.grafxToken });
+  if (credentials === null) throw lastFailure instanceof Error ? lastFailure : new Error('No GraFx token.');
+  if (!(credentials instanceof sdk.GrafxTokenAuthCredentials)) throw new Error('onAuthExpired gave no credentials.');
+  return credentials.token;
 }
 
 /** `GET templates` of the environment API, straight from the browser (a CORS request), with the bearer token. */
@@ -33,9 +47,10 @@ async function getTemplates(token) {
 
 /** Loads the templates; on a 401 asks for a fresh token once and repeats the request, as the Studio SDK does. */
 async function loadTemplates() {
-  const token = grafx === undefined ? await refreshToken() : grafx.token;
+  if (!sdk) throw new Error('The Studio SDK bundle /vendor/studio-sdk.js did not load: run `npm install`.');
+  const token = grafx === undefined ? await freshToken() : grafx.token;
   let response = await getTemplates(token);
-  if (response.status === 401) response = await getTemplates(await refreshToken());
+  if (response.status === 401) response = await getTemplates(await freshToken());
   if (!response.ok) throw new Error(`The environment API answered ${response.status}.`);
   const { data } = await response.json();
   return data;

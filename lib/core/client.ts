@@ -208,14 +208,30 @@ export class GrafxClient {
    * is not configured. `await` works either way.
    */
   context(integration?: string): GrafxContext | Promise<GrafxContext> {
-    const key = this.#key(integration);
-    if (this.#tokens.closed) return Promise.reject(clientClosedError(key));
+    const key = integration ?? this.#key(undefined);
+    // The warm path: one look-up of the tenant (a static one is made on first use), one of its token.
     const tenant = this.#tenants.peek(key);
+    if (tenant === undefined && !this.loadsIntegrations) throw unknownIntegration(key);
+    if (this.#tokens.closed) return Promise.reject(clientClosedError(key));
     if (tenant !== undefined) {
       const record = this.#tokens.peek(key);
       if (record !== undefined) return this.#contextOf(tenant, record);
     }
     return this.#contextWhenReady(key, tenant);
+  }
+
+  /**
+   * Readiness from the first second: fetches the tokens of `integrations` (a key or keys; default: every configured
+   * integration) and resolves when each has one, or rejects with the first failure (a GrafxAuthError: bad
+   * credentials, an unreachable login server...). Call it at start-up, so that bad credentials show at deploy time
+   * and `health()` (the health handler) reports them before any traffic. An unknown key rejects before anything is
+   * fetched; no integrations (an empty list) resolves at once. With integrations loaded on demand (a loader
+   * function), nothing is configured up front: `ready()` resolves at once, `ready(keys)` loads and fetches those.
+   * Tokens it fetches are cached as any other.
+   */
+  async ready(integrations: string | readonly string[] = this.integrations): Promise<void> {
+    const keys = (typeof integrations === 'string' ? [integrations] : integrations).map((key) => this.#key(key));
+    await Promise.all(keys.map((key) => this.getToken(key)));
   }
 
   /** Forgets every cached token (the next use fetches new ones). */

@@ -13,7 +13,7 @@ import {
 import { configError } from './config-error.js';
 
 /** Picks the integration key of a request (a tenant header, a subdomain, the session...). May be async. */
-export type IntegrationResolver = (req: Request) => string | undefined | null | Promise<string | undefined | null>;
+export type IntegrationResolver = (req: Request) => string | undefined | null | PromiseLike<string | undefined | null>;
 
 /** Options of the Express adapter itself. */
 export interface GrafxAuthAdapterOptions {
@@ -106,14 +106,27 @@ export function grafxAuth(
     let key: ReturnType<IntegrationResolver>;
     try {
       key = resolve(req);
+      if (isThenable(key)) {
+        // Promise.resolve adopts any thenable, and turns a `then` that throws into a rejection.
+        Promise.resolve(key).then((resolved) => attach(req, resolved, next), next);
+        return;
+      }
     } catch (error) {
       next(error);
       return;
     }
-    if (key instanceof Promise) key.then((resolved) => attach(req, resolved, next), next);
-    else attach(req, key, next);
+    attach(req, key, next);
   };
   return Object.assign(middleware, { client });
+}
+
+/** Whether a resolver's answer is a promise of any kind (a native Promise, Bluebird, a library's thenable). */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 /** Whether a factory was handed a request (`app.use(grafxAuth)` without the call). */

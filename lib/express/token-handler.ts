@@ -13,7 +13,7 @@ import { configError } from './config-error.js';
 import { type IntegrationResolver, looksLikeRequest } from './middleware.js';
 
 /** Decides whether a request may get a token (a session check). Anything but `true` refuses; a throw goes to `next`. */
-export type TokenRouteAuthorizer = (req: Request) => boolean | Promise<boolean>;
+export type TokenRouteAuthorizer = (req: Request) => boolean | PromiseLike<boolean>;
 
 /** Options of the token route itself. */
 export interface GrafxTokenHandlerAdapterOptions {
@@ -50,11 +50,15 @@ export type GrafxTokenHandler = RequestHandler & { readonly client: GrafxClient 
 /** The route's own option keys, checked by the compiler (a misspelt `authorize` must never be ignored). */
 const ADAPTER_KEYS: Record<keyof GrafxTokenHandlerAdapterOptions, true> = { resolveIntegration: true, authorize: true };
 
+/** The methods the route answers: HEAD as GET (the same headers, no body), as Express does for `app.get`. */
+const ALLOWED_METHODS = 'GET, HEAD';
+
 /**
- * An Express handler answering `GET` with `{ token, expiresAt, environmentApiUrl }` for the request's integration,
- * from the client's token cache (share the client with `grafxAuth(client)`: one token for both). Only integrations
- * marked `browser: true` are served. Answers carry `Cache-Control: no-store`. Refusals go to `next(err)` as
- * GrafxAuthError: 405 (not GET), 403 (`authorize` said no, or not a browser integration), 400 (no or unknown key).
+ * An Express handler answering `GET` (and `HEAD`, the same headers without a body) with
+ * `{ token, expiresAt, environmentApiUrl }` for the request's integration, from the client's token cache (share the
+ * client with `grafxAuth(client)`: one token for both). Only integrations marked `browser: true` are served. Answers
+ * carry `Cache-Control: no-store`. Refusals go to `next(err)` as GrafxAuthError: 405 (not GET or HEAD), 403
+ * (`authorize` said no, or not a browser integration), 400 (no or unknown key).
  * Throws at once (GRAFX_CONFIG_INVALID) when the options are wrong, e.g. no integration is marked `browser: true`.
  *
  * @example
@@ -88,6 +92,7 @@ export function grafxTokenHandler(
         'grafxTokenHandler(options) takes one argument: put `resolveIntegration` and `authorize` in the options, or pass a client first',
       );
     }
+    refuseUndefinedAuthorize(optionsOrClient);
     const { resolveIntegration, authorize, ...clientOptions } = optionsOrClient;
     client = createGrafxClient(clientOptions);
     adapter = { resolveIntegration, authorize };
@@ -153,11 +158,14 @@ export function grafxTokenHandler(
   const handler = function grafxTokenHandler(req: Request, res: Response, next: NextFunction): void {
     // Refusals too: no answer of this route is ever stored by a cache.
     res.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache' });
-    if (req.method !== 'GET') {
-      res.set('Allow', 'GET');
-      const message = `The GraFx token route answers GET only, not ${req.method}`;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.set('Allow', ALLOWED_METHODS);
+      const message = `The GraFx token route answers GET and HEAD only, not ${req.method}`;
       next(
-        new GrafxAuthError(GRAFX_ERROR_CODES.METHOD_NOT_ALLOWED, message, { status: 405, headers: { allow: 'GET' } }),
+        new GrafxAuthError(GRAFX_ERROR_CODES.METHOD_NOT_ALLOWED, message, {
+          status: 405,
+          headers: { allow: ALLOWED_METHODS },
+        }),
       );
       return;
     }
@@ -181,5 +189,18 @@ function checkAdapterOptions(options: unknown): Record<string, unknown> {
       );
     }
   }
+  refuseUndefinedAuthorize(options);
   return options as Record<string, unknown>;
+}
+
+/**
+ * `authorize: undefined` written out is a mistake (a misspelt or unset variable, `authorize: checkSession` before
+ * it is defined) that would serve tokens to everyone: refused. Leaving the key out is how to allow everyone.
+ */
+function refuseUndefinedAuthorize(options: object): void {
+  if (Object.hasOwn(options, 'authorize') && (options as { authorize?: unknown }).authorize === undefined) {
+    throw configError(
+      '`authorize` is undefined: give a function (req) => boolean | Promise<boolean>, or leave the key out to serve the token to everyone who can reach the route',
+    );
+  }
 }
