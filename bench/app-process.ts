@@ -2,26 +2,33 @@
 // Child process: serves one app under test on 127.0.0.1 (one variant per process, so each has its own event loop and JIT).
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { type AppVariant, type BuiltApp, buildApp } from './apps.js';
+import { type AppVariant, type BuiltApp, type TenantStats, buildApp } from './apps.js';
 import { serve } from './ipc.js';
-import type { StandInEndpoints } from './shared.js';
+import { type StandInEndpoints, tenantKey } from './shared.js';
 
 /** The commands this process answers (see bench/run.ts). */
 export type AppCommands = {
-  start: { args: { variant: AppVariant; endpoints: StandInEndpoints; integrations: number }; result: { port: number } };
+  start: {
+    args: { variant: AppVariant; endpoints: StandInEndpoints; integrations: number; cacheMax?: number };
+    result: { port: number };
+  };
   /** Forgets the client's cached tokens (a cold start). */
   clearTokens: { args: undefined; result: undefined };
   /** CPU time used so far (microseconds) and the route failures answered. */
   stats: { args: undefined; result: { cpuMicros: number; failures: number } };
+  /** The many-tenants app loads tenants 0…count-1 (the mix's hottest) through its client: the cache's steady state. */
+  prewarm: { args: { count: number }; result: undefined };
+  /** The many-tenants app's counts, and the heap after a full collection (with --expose-gc). */
+  tenantStats: { args: undefined; result: TenantStats & { heapUsed: number } };
 };
 
 let built: BuiltApp | undefined;
 let server: Server | undefined;
 
 serve<AppCommands>({
-  async start({ variant, endpoints, integrations }) {
+  async start({ variant, endpoints, integrations, cacheMax }) {
     if (server !== undefined) throw new Error('already started');
-    built = await buildApp(variant, endpoints, integrations);
+    built = await buildApp(variant, endpoints, integrations, cacheMax);
     const app = built.app;
     const listening = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(0, '127.0.0.1', (error?: Error) => (error === undefined ? resolve(s) : reject(error)));
@@ -37,5 +44,22 @@ serve<AppCommands>({
   stats() {
     const { user, system } = process.cpuUsage();
     return { cpuMicros: user + system, failures: built?.failures() ?? 0 };
+  },
+  async prewarm({ count }) {
+    const client = built?.client;
+    if (client === undefined) throw new Error('no client');
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < count) await client.context(tenantKey(next++));
+    };
+    await Promise.all(Array.from({ length: 32 }, worker));
+    return undefined;
+  },
+  tenantStats() {
+    const stats = built?.tenantStats?.();
+    if (stats === undefined) throw new Error('not the many-tenants app');
+    const gc = (globalThis as { gc?: () => void }).gc;
+    for (let i = 0; gc !== undefined && i < 2; i++) gc();
+    return { ...stats, heapUsed: process.memoryUsage().heapUsed };
   },
 });

@@ -10,6 +10,7 @@ import {
   apiBaseURL,
   benchClientId,
   benchClientSecret,
+  TENANT_PREFIX,
   tenantKey,
 } from './shared.js';
 
@@ -20,6 +21,9 @@ import {
  *   axios instance with a static Authorization header (a token known in advance). `grafx`: `req.grafx.api`.
  *   `recipe`: what users write today, a module-level token and axios-auth-refresh for 401s.
  * - `tenants-grafx`: `GET /t/:tenant/templates`, one integration per tenant (`resolveIntegration` from the path).
+ * - `tenants-mix`: the many-tenants app. `GET /t/:tenant/templates` behind a loader of `integrations` tenants
+ *   (`cacheMax` held), and `GET /s/:tenant/templates` behind a single-integration client: the same route, in the same
+ *   process (same JIT, same heap), so the two are compared without the process lottery.
  */
 export type AppVariant =
   | 'hello-bare'
@@ -28,7 +32,17 @@ export type AppVariant =
   | 'templates-floor'
   | 'templates-grafx'
   | 'templates-recipe'
-  | 'tenants-grafx';
+  | 'tenants-grafx'
+  | 'tenants-mix';
+
+/** What the many-tenants app counts: cold loads, token requests, and token requests beyond one per load. */
+export interface TenantStats {
+  loads: number;
+  tokenRequests: number;
+  /** Token requests for a tenant beyond the first after its load (must be 0). */
+  duplicates: number;
+  held: number;
+}
 
 export interface BuiltApp {
   app: express.Express;
@@ -36,6 +50,8 @@ export interface BuiltApp {
   client: GrafxClient | undefined;
   /** Route failures answered so far (each answered 502). */
   failures: () => number;
+  /** The many-tenants app's counts (`tenants-mix`). */
+  tenantStats?: () => TenantStats;
 }
 
 const HELLO = 'hello, GraFx';
@@ -44,11 +60,13 @@ export async function buildApp(
   variant: AppVariant,
   endpoints: StandInEndpoints,
   integrations: number,
+  cacheMax = 100,
 ): Promise<BuiltApp> {
   const app = express();
   app.set('etag', false);
   app.set('x-powered-by', false);
   let client: GrafxClient | undefined;
+  let tenantStats: (() => TenantStats) | undefined;
   const hello: RequestHandler = (_req, res) => {
     res.send(HELLO);
   };
@@ -57,10 +75,18 @@ export async function buildApp(
     case 'hello-bare':
       app.get('/hello', hello);
       break;
-    case 'hello-noop':
-      app.use((_req, _res, next) => next());
+    case 'hello-noop': {
+      // What one more Express layer costs by itself: it does what grafxAuth's warm path must (a context object of
+      // the same shape on the request, from values prepared once), nothing else.
+      const { integration, environment, token, expiresAt, api, paginate, generateOutput, waitForTask } =
+        await singleClient(endpoints).context();
+      app.use((req, _res, next) => {
+        req.grafx = { integration, environment, token, expiresAt, api, paginate, generateOutput, waitForTask };
+        next();
+      });
       app.get('/hello', hello);
       break;
+    }
     case 'hello-grafx': {
       client = singleClient(endpoints);
       await client.getToken(); // warm cache: the bench measures the middleware, not the first token request
@@ -117,6 +143,46 @@ export async function buildApp(
       );
       break;
     }
+    case 'tenants-mix': {
+      const single = singleClient(endpoints);
+      await single.getToken();
+      app.use('/s/:tenant', grafxAuth(single));
+      app.get(
+        '/s/:tenant/templates',
+        templatesRoute((req) => req.grafx.api),
+      );
+      const counts = { loads: 0, tokenRequests: 0, duplicates: 0 };
+      // Token requests since the tenant's last load, by tenant index: allocated once, so the heap stays flat.
+      const sinceLoad = new Int32Array(integrations);
+      const indexOf = (key: string): number => Number(key.slice(TENANT_PREFIX.length));
+      client = createGrafxClient({
+        integrations: async (key) => {
+          const i = indexOf(key);
+          if (!key.startsWith(TENANT_PREFIX) || !Number.isInteger(i) || i < 0 || i >= integrations) return undefined;
+          counts.loads += 1;
+          sinceLoad[i] = 0;
+          return { clientId: benchClientId(i), clientSecret: benchClientSecret(i), environment: tenantKey(i) };
+        },
+        tokenURL: endpoints.tokenURL,
+        apiBaseURL: (environment) => apiBaseURL(endpoints, environment),
+        cache: { max: cacheMax },
+      });
+      client.on('tokenRenewed', ({ integration, source }) => {
+        if (source !== 'login-server') return;
+        counts.tokenRequests += 1;
+        const i = indexOf(integration);
+        sinceLoad[i] = (sinceLoad[i] ?? 0) + 1;
+        if ((sinceLoad[i] ?? 0) > 1) counts.duplicates += 1;
+      });
+      const tenants = client;
+      tenantStats = () => ({ ...counts, held: tenants.health().tenants.held });
+      app.use('/t/:tenant', grafxAuth(client, { resolveIntegration: (req) => String(req.params.tenant) }));
+      app.get(
+        '/t/:tenant/templates',
+        templatesRoute((req) => req.grafx.api),
+      );
+      break;
+    }
   }
 
   let failures = 0;
@@ -125,7 +191,7 @@ export async function buildApp(
     res.status(502).json({ error: 'upstream' });
   };
   app.use(onError);
-  return { app, client, failures: () => failures };
+  return { app, client, failures: () => failures, ...(tenantStats === undefined ? {} : { tenantStats }) };
 }
 
 function singleClient(endpoints: StandInEndpoints): GrafxClient {

@@ -1,5 +1,5 @@
 // bench/config.ts
-// The benchmark's durations and sizes: the full run (under 3 minutes) or BENCH_QUICK=1 (about 30 s), each overridable by env.
+// The benchmark's durations and sizes: the full run (about 5 minutes) or BENCH_QUICK=1 (about a minute), each overridable by env.
 
 export interface BenchConfig {
   quick: boolean;
@@ -11,10 +11,24 @@ export interface BenchConfig {
   endToEnd: { rounds: number; roundSeconds: number; warmupSeconds: number };
   /** Scenario 3: rounds per token lifetime (interleaved), seconds per round. */
   renewal: { rounds: number; roundSeconds: number; shortLifetimeSeconds: number };
-  /** Scenario 4: integrations and concurrency of the bursts; the long run with short tokens. */
-  tokens: { integrations: number; concurrency: number; runSeconds: number };
-  /** Scenario 5: integrations in the cache. */
+  /** Scenario 4: integrations and concurrency of the bursts. */
+  tokens: { integrations: number; concurrency: number };
+  /** Scenario 5: tenants held (and static integrations configured). */
   memory: { integrations: number };
+  /**
+   * Scenario 6: tenants behind a loader, tenants held (`cache.max`), the Zipf exponent of the mix; rounds of the
+   * many-tenants and the single-tenant route (interleaved), seconds per round and of warm-up.
+   */
+  tenants: {
+    tenants: number;
+    cacheMax: number;
+    zipfExponent: number;
+    rounds: number;
+    roundSeconds: number;
+    warmupSeconds: number;
+  };
+  /** Scenario 7: micro-benchmark rounds (interleaved) and milliseconds per task and round. */
+  micro: { rounds: number; taskMs: number };
   /** Write a CPU profile of every app process into bench/profiles/ (node --cpu-prof). */
   profile: boolean;
   /** Where the JSON goes. */
@@ -44,12 +58,20 @@ export function benchConfig(defaultResultsPath: string): BenchConfig {
       roundSeconds: envNumber('BENCH_RENEWAL_ROUND_SECONDS', quick ? 1.5 : 2.5),
       shortLifetimeSeconds: 2,
     },
-    tokens: {
-      integrations: 10,
-      concurrency: 200,
-      runSeconds: envNumber('BENCH_TOKEN_RUN_SECONDS', quick ? 5 : 60),
-    },
+    tokens: { integrations: 10, concurrency: 200 },
     memory: { integrations: envNumber('BENCH_MEMORY_INTEGRATIONS', quick ? 2000 : 10_000) },
+    tenants: {
+      tenants: envNumber('BENCH_TENANTS', 100_000),
+      cacheMax: envNumber('BENCH_TENANTS_CACHE_MAX', 10_000),
+      zipfExponent: envNumber('BENCH_ZIPF_EXPONENT', 1.3),
+      rounds: envNumber('BENCH_TENANT_ROUNDS', rounds),
+      roundSeconds: envNumber('BENCH_TENANT_ROUND_SECONDS', quick ? 1 : 2),
+      warmupSeconds: envNumber('BENCH_TENANT_WARMUP_SECONDS', quick ? 2 : 5),
+    },
+    micro: {
+      rounds: envNumber('BENCH_MICRO_ROUNDS', quick ? 10 : 15),
+      taskMs: envNumber('BENCH_MICRO_TASK_MS', quick ? 40 : 150),
+    },
     profile: process.env.BENCH_PROFILE === '1',
     resultsPath: process.env.BENCH_RESULTS ?? defaultResultsPath,
   };

@@ -8,6 +8,8 @@ export interface LoadOptions {
   origin: string;
   /** Paths requested in turn (one per request, round robin). */
   paths: readonly string[];
+  /** Instead of `paths`: the path of each next request (a mix that goes on across runs). */
+  nextPath?: () => string;
   connections: number;
   durationSeconds: number;
 }
@@ -38,7 +40,7 @@ export interface LatencySummary {
  * milliseconds, too coarse on loopback, so every 2xx response time is kept here (a Float64Array) and sorted at the end.
  */
 export function load(options: LoadOptions): Promise<LoadResult> {
-  const { origin, paths, connections, durationSeconds } = options;
+  const { origin, paths, connections, durationSeconds, nextPath } = options;
   let samples = new Float64Array(1 << 16);
   let count = 0;
   let next = 0;
@@ -53,7 +55,7 @@ export function load(options: LoadOptions): Promise<LoadResult> {
         requests: [
           {
             setupRequest: (req) => {
-              req.path = paths[next++ % paths.length] ?? '/';
+              req.path = nextPath === undefined ? (paths[next++ % paths.length] ?? '/') : nextPath();
               return req;
             },
           },

@@ -1,22 +1,20 @@
 // bench/memory-process.ts
-// Child process (--expose-gc): heap of a client with N integrations, before and after a token is cached for each.
+// Child process (--expose-gc): heap per tenant held (credentials, token, API client) and per configured unused integration.
 import { globalAgent } from 'node:http';
-import { createGrafxClient } from 'express-grafx-auth';
+import { type IntegrationConfig, createGrafxClient } from 'express-grafx-auth';
 import { serve } from './ipc.js';
 import { type StandInEndpoints, apiBaseURL, benchClientId, benchClientSecret, tenantKey } from './shared.js';
 
 export interface MemoryResult {
   integrations: number;
-  /** Tokens in the cache at the end (each checked to be handed out synchronously). */
-  cached: number;
-  /** Heap used by the client per configured integration, before any token (options, API client). */
+  /** Tenants held at the end, each checked to hand out its context synchronously (token and API client ready). */
+  held: number;
+  /** Heap per tenant held by a client whose integrations are loaded on demand: credentials, token, API client. */
+  heldBytesPerTenant: number;
+  /** Heap per integration of a client configured with that many static integrations, none used. */
   configuredBytesPerIntegration: number;
-  /** Heap added per integration by caching its token. */
-  cachedBytesPerIntegration: number;
-  /** Both. */
-  totalBytesPerIntegration: number;
-  /** Seconds taken to fetch all the tokens. */
-  fetchSeconds: number;
+  /** Seconds taken to load all the tenants (loader, token request, API client). */
+  loadSeconds: number;
 }
 
 export type MemoryCommands = {
@@ -30,49 +28,53 @@ function heapUsed(): number {
   return process.memoryUsage().heapUsed;
 }
 
+const row = (i: number): IntegrationConfig => ({
+  clientId: benchClientId(i),
+  clientSecret: benchClientSecret(i),
+  environment: tenantKey(i),
+});
+
 serve<MemoryCommands>({
   async measure({ endpoints, integrations, concurrency }) {
-    const config: Record<string, { clientId: string; clientSecret: string; environment: string }> = {};
-    const keys: string[] = [];
-    for (let i = 0; i < integrations; i++) {
-      keys.push(tenantKey(i));
-      config[tenantKey(i)] = {
-        clientId: benchClientId(i),
-        clientSecret: benchClientSecret(i),
-        environment: tenantKey(i),
-      };
-    }
+    const keys = Array.from({ length: integrations }, (_, i) => tenantKey(i));
+    const common = {
+      tokenURL: endpoints.tokenURL,
+      apiBaseURL: (environment: string) => apiBaseURL(endpoints, environment),
+      cache: { max: integrations },
+    };
+
+    // Static integrations, configured and never used: what each costs by itself.
+    const config: Record<string, IntegrationConfig> = {};
+    keys.forEach((key, i) => (config[key] = row(i)));
+    const beforeStatic = heapUsed();
+    const staticClient = createGrafxClient({ ...common, integrations: config });
+    const configuredBytesPerIntegration = (heapUsed() - beforeStatic) / integrations;
+    await staticClient.close();
+
+    // Tenants loaded on demand, each used once (its token fetched, its API client made) and held.
     const before = heapUsed();
     const client = createGrafxClient({
-      integrations: config,
-      cache: { max: integrations },
-      tokenURL: endpoints.tokenURL,
-      apiBaseURL: (environment) => apiBaseURL(endpoints, environment),
+      ...common,
+      integrations: async (key) => row(Number(key.slice(key.lastIndexOf('-') + 1))),
     });
-    const configured = heapUsed();
-
     const started = performance.now();
     let next = 0;
     const worker = async (): Promise<void> => {
-      while (next < keys.length) {
-        const key = keys[next++] as string;
-        await client.getToken(key);
-      }
+      while (next < keys.length) await client.context(keys[next++] as string);
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
-    const fetchSeconds = (performance.now() - started) / 1000;
-    // The keep-alive sockets of the token requests are the HTTP agent's, not the cache's: close them before measuring.
+    const loadSeconds = (performance.now() - started) / 1000;
+    // The keep-alive sockets of the token requests belong to HTTP agents, not to the tenants: close them first.
     globalAgent.destroy();
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const cachedHeap = heapUsed();
-    const cached = keys.filter((key) => !(client.context(key) instanceof Promise)).length;
+    const heldHeap = heapUsed();
+    const held = keys.filter((key) => !(client.context(key) instanceof Promise)).length;
     return {
       integrations,
-      cached,
-      configuredBytesPerIntegration: (configured - before) / integrations,
-      cachedBytesPerIntegration: (cachedHeap - configured) / integrations,
-      totalBytesPerIntegration: (cachedHeap - before) / integrations,
-      fetchSeconds,
+      held,
+      heldBytesPerTenant: (heldHeap - before) / integrations,
+      configuredBytesPerIntegration,
+      loadSeconds,
     };
   },
 });

@@ -22,6 +22,8 @@ interface RunSummary {
   p50: number;
   p99: number;
   failed: number;
+  /** App CPU time per 2xx answer, microseconds (median of the rounds). */
+  cpuMicrosPerRequest: number;
 }
 
 interface Ratio {
@@ -46,8 +48,18 @@ export interface Measured {
     ratio: Ratio;
     noopRatio: Ratio;
     bare2Ratio: Ratio;
+    noopOverGrafxCpu: Ratio;
+    bare2CpuRatio: Ratio;
   };
-  endToEnd: { floor: RunSummary; grafx: RunSummary; recipe: RunSummary; grafxRatio: Ratio; recipeRatio: Ratio };
+  endToEnd: {
+    floor: RunSummary;
+    grafx: RunSummary;
+    recipe: RunSummary;
+    grafxRatio: Ratio;
+    recipeRatio: Ratio;
+    grafxCpuRatio: Ratio;
+    recipeCpuRatio: Ratio;
+  };
   renewal: {
     long: RunSummary;
     short: RunSummary;
@@ -62,33 +74,57 @@ export interface Measured {
     cold: TokenCount;
     unauthorized: TokenCount & { apiUnauthorized: number };
     recipeUnauthorized: TokenCount;
-    run: TokenCount & {
-      seconds: number;
-      lifetimeSeconds: number;
-      lowerBound: number;
-      expectedWithHalfwayRenewal: number;
-    };
   };
   memory: {
     integrations: number;
-    cached: number;
-    cachedBytesPerIntegration: number;
+    held: number;
+    heldBytesPerTenant: number;
     configuredBytesPerIntegration: number;
+  };
+  tenants: {
+    tenants: number;
+    cacheMax: number;
+    zipfExponent: number;
+    multi: RunSummary;
+    single: RunSummary;
+    cpuRatio: Ratio;
+    loads: number;
+    tokenRequests: number;
+    loginServerRequests: number;
+    duplicates: number;
+    requests: number;
+    coldShare: number;
+    held: number;
+    heapFirstMB: number;
+    heapLastMB: number;
+    heapMaxMB: number;
+  };
+  micro: {
+    rounds: number;
+    noop: Ratio;
+    grafxAuth: Ratio;
+    plainAxios: Ratio;
+    grafxApi: Ratio;
+    noopOverGrafxAuth: Ratio;
+    plainOverGrafxApi: Ratio;
   };
 }
 
 const rps = (value: number): string => `${Math.round(value).toLocaleString('en-US')} req/s`;
 const ms = (value: number): string => `${value.toFixed(2)} ms`;
 const latency = (run: RunSummary): string => `p50 ${ms(run.p50)}, p99 ${ms(run.p99)}`;
+const cpu = (run: RunSummary): string => `**${run.cpuMicrosPerRequest.toFixed(1)} µs** CPU/req`;
+const spread = (r: Ratio, digits = 3): string =>
+  `middle half of rounds ${r.q1.toFixed(digits)}–${r.q3.toFixed(digits)}`;
 /** `**0.981** × bare (rounds: 0.962–0.995)`: the median of the per-round ratios and their interquartile range. */
-const ratio = (r: Ratio, of: string): string =>
-  `**${r.median.toFixed(3)}** × ${of}, middle half of rounds ${r.q1.toFixed(3)}–${r.q3.toFixed(3)}`;
+const ratio = (r: Ratio, of: string): string => `**${r.median.toFixed(3)}** × ${of}, ${spread(r)}`;
+const ns = (r: Ratio): string => `${r.median.toFixed(0)} ns (${r.q1.toFixed(0)}–${r.q3.toFixed(0)})`;
 const failures = (failed: number): string => (failed === 0 ? '' : `; **${failed} failed**`);
 
 /**
  * How far apart two identical apps measure on this machine: the A/A control's distance from 1 (its median, or half
- * the spread of its middle rounds, whichever is larger). A throughput ratio closer than this to its target is not
- * resolved by the run.
+ * the spread of its middle rounds, whichever is larger). A ratio closer than this to its target is not resolved by
+ * the run.
  */
 export function noiseOf(aa: Ratio): number {
   return Math.max(Math.abs(aa.median - 1), (aa.q3 - aa.q1) / 2);
@@ -102,8 +138,9 @@ function atLeast(value: number, target: number, noise: number, ok: boolean): Row
 }
 
 export function targetRows(m: Measured): Target[] {
-  const { overhead, endToEnd, renewal, tokens, memory } = m;
+  const { overhead, endToEnd, renewal, tokens, memory, tenants, micro } = m;
   const noise = noiseOf(overhead.bare2Ratio);
+  const cpuNoise = noiseOf(overhead.bare2CpuRatio);
   const n = tokens.integrations;
   const tokenRow = (scenario: string, count: TokenCount, extra = ''): Target => ({
     scenario,
@@ -112,69 +149,69 @@ export function targetRows(m: Measured): Target[] {
     met: count.tokenRequests === count.ideal && count.failed === 0,
     value: count.tokenRequests,
   });
+  const info = (scenario: string, result: string, value: number): Target => ({
+    scenario,
+    result,
+    target: '',
+    met: undefined,
+    value,
+  });
+  const heapGrowth = tenants.heapLastMB / tenants.heapFirstMB - 1;
   return [
-    {
-      scenario: '1. Middleware overhead: bare Express',
-      result: rps(overhead.bare.rps),
-      target: '',
-      met: undefined,
-      value: overhead.bare.rps,
-    },
+    info(
+      '1. Middleware overhead: bare Express, a few bytes',
+      `${cpu(overhead.bare)}; ${rps(overhead.bare.rps)}`,
+      overhead.bare.cpuMicrosPerRequest,
+    ),
     {
       scenario: '1. … the same bare app in a second process (A/A control)',
-      result: `${rps(overhead.bare2.rps)} (${ratio(overhead.bare2Ratio, 'bare')})`,
-      target: `noise of this run: ±${(noise * 100).toFixed(1)} %`,
+      result: `CPU/req ${ratio(overhead.bare2CpuRatio, 'bare')}; req/s ${ratio(overhead.bare2Ratio, 'bare')}`,
+      target: `noise of this run: CPU ±${(cpuNoise * 100).toFixed(1)} %, req/s ±${(noise * 100).toFixed(1)} %`,
       met: undefined,
-      value: overhead.bare2Ratio.median,
+      value: overhead.bare2CpuRatio.median,
     },
-    {
-      scenario: '1. … behind a no-op middleware (reference)',
-      result: `${rps(overhead.noop.rps)} (${ratio(overhead.noopRatio, 'bare')})`,
-      target: '',
-      met: undefined,
-      value: overhead.noopRatio.median,
-    },
+    info(
+      '1. … behind a no-op middleware (`req.grafx = {…}; next()`, the reference)',
+      `${cpu(overhead.noop)}; ${rps(overhead.noop.rps)} (${ratio(overhead.noopRatio, 'bare')})`,
+      overhead.noop.cpuMicrosPerRequest,
+    ),
     {
       scenario: '1. … behind `grafxAuth`, warm cache',
-      result: `${rps(overhead.grafxAuth.rps)} (${ratio(overhead.ratio, 'bare')})${failures(overhead.grafxAuth.failed)}`,
-      target: '≥ 0.97 × bare',
-      met: atLeast(overhead.ratio.median, 0.97, noise, overhead.grafxAuth.failed === 0),
-      value: overhead.ratio.median,
+      result:
+        `${cpu(overhead.grafxAuth)}: no-op / grafxAuth ${ratio(overhead.noopOverGrafxCpu, 'by CPU')}; ` +
+        `${rps(overhead.grafxAuth.rps)} (${ratio(overhead.ratio, 'bare')})${failures(overhead.grafxAuth.failed)}`,
+      target: 'CPU/req: no-op / grafxAuth ≥ 0.98',
+      met: atLeast(overhead.noopOverGrafxCpu.median, 0.98, cpuNoise, overhead.grafxAuth.failed === 0),
+      value: overhead.noopOverGrafxCpu.median,
     },
-    {
-      scenario: '2. End to end: floor (static token, plain axios)',
-      result: `${rps(endToEnd.floor.rps)}; ${latency(endToEnd.floor)}${failures(endToEnd.floor.failed)}`,
-      target: '',
-      met: undefined,
-      value: endToEnd.floor.rps,
-    },
-    {
-      scenario: '2. … `req.grafx.api`',
-      result: `${rps(endToEnd.grafx.rps)} (${ratio(endToEnd.grafxRatio, 'floor')}); ${latency(endToEnd.grafx)}${failures(endToEnd.grafx.failed)}`,
-      target: '≥ 0.95 × floor',
-      met: atLeast(endToEnd.grafxRatio.median, 0.95, noise, endToEnd.grafx.failed === 0),
-      value: endToEnd.grafxRatio.median,
-    },
-    {
-      scenario: '2. … recipe (module-level token + axios-auth-refresh)',
-      result: `${rps(endToEnd.recipe.rps)} (${ratio(endToEnd.recipeRatio, 'floor')}); ${latency(endToEnd.recipe)}${failures(endToEnd.recipe.failed)}`,
-      target: '',
-      met: undefined,
-      value: endToEnd.recipeRatio.median,
-    },
-    {
-      scenario: `3. Renewal under load, ${n} integrations: 10-hour tokens`,
-      result: `${rps(renewal.long.rps)}; ${latency(renewal.long)}${failures(renewal.long.failed)}`,
-      target: '',
-      met: undefined,
-      value: renewal.long.p99,
-    },
+    info(
+      '2. End to end: floor (static token, plain axios)',
+      `${rps(endToEnd.floor.rps)}; ${latency(endToEnd.floor)}; ${cpu(endToEnd.floor)}${failures(endToEnd.floor.failed)}`,
+      endToEnd.floor.rps,
+    ),
+    info(
+      '2. … `req.grafx.api`',
+      `${rps(endToEnd.grafx.rps)} (${ratio(endToEnd.grafxRatio, 'floor')}); ${latency(endToEnd.grafx)}; ` +
+        `${cpu(endToEnd.grafx)} (${endToEnd.grafxCpuRatio.median.toFixed(3)} × floor)${failures(endToEnd.grafx.failed)}`,
+      endToEnd.grafxRatio.median,
+    ),
+    info(
+      '2. … recipe (module-level token + axios-auth-refresh)',
+      `${rps(endToEnd.recipe.rps)} (${ratio(endToEnd.recipeRatio, 'floor')}); ${latency(endToEnd.recipe)}; ` +
+        `${cpu(endToEnd.recipe)} (${endToEnd.recipeCpuRatio.median.toFixed(3)} × floor)${failures(endToEnd.recipe.failed)}`,
+      endToEnd.recipeRatio.median,
+    ),
+    info(
+      `3. Renewal under load, ${n} integrations: 10-hour tokens`,
+      `${rps(renewal.long.rps)}; ${latency(renewal.long)}${failures(renewal.long.failed)}`,
+      renewal.long.p99,
+    ),
     {
       scenario: `3. … ${renewal.shortLifetimeSeconds}-second tokens (renewed during the runs)`,
       result:
         `${rps(renewal.short.rps)}; ${latency(renewal.short)} (p99 **${renewal.p99Ratio.toFixed(3)}** × 10-hour;` +
-        ` round by round: median ${renewal.p99RatioByRound.median.toFixed(3)}, middle half` +
-        ` ${renewal.p99RatioByRound.q1.toFixed(3)}–${renewal.p99RatioByRound.q3.toFixed(3)})${failures(renewal.short.failed)}`,
+        ` round by round: median ${renewal.p99RatioByRound.median.toFixed(3)}, ${spread(renewal.p99RatioByRound)})` +
+        failures(renewal.short.failed),
       target: 'p99 ≤ 1.10 × 10-hour',
       met: renewal.p99Ratio <= 1.1 && renewal.short.failed === 0,
       value: renewal.p99Ratio,
@@ -191,22 +228,64 @@ export function targetRows(m: Measured): Target[] {
       met: undefined,
     },
     {
-      ...tokenRow(
-        `4c. ${tokens.run.seconds}-second run, ${tokens.run.lifetimeSeconds}-second tokens, ${n} integrations`,
-        tokens.run,
-        ` = ${(tokens.run.tokenRequests / tokens.run.ideal).toFixed(2)} × ideal; no-wait lower bound` +
-          ` ${tokens.run.lowerBound}; the halfway renewal rule predicts ${tokens.run.expectedWithHalfwayRenewal}`,
-      ),
+      scenario: `5. Memory: heap per tenant held (credentials, token, API client), ${memory.integrations.toLocaleString('en-US')} held`,
+      result: `**${Math.round(memory.heldBytesPerTenant).toLocaleString('en-US')} B**; ${memory.held} held`,
+      target: '< 8 KB',
+      met: memory.heldBytesPerTenant < 8192 && memory.held === memory.integrations,
+      value: memory.heldBytesPerTenant,
     },
     {
-      scenario: `5. Memory: ${memory.integrations.toLocaleString('en-US')} integrations in the cache`,
+      scenario: '5. … per static integration configured but unused',
+      result: `**${Math.round(memory.configuredBytesPerIntegration).toLocaleString('en-US')} B**`,
+      target: '< 1.5 KB',
+      met: memory.configuredBytesPerIntegration < 1536,
+      value: memory.configuredBytesPerIntegration,
+    },
+    {
+      scenario:
+        `6. Many tenants: ${tenants.tenants.toLocaleString('en-US')} behind a loader, cache.max ` +
+        `${tenants.cacheMax.toLocaleString('en-US')}, Zipf mix (s = ${tenants.zipfExponent}), GET through \`req.grafx.api\``,
       result:
-        `**${Math.round(memory.cachedBytesPerIntegration)} B** of heap per cached token` +
-        ` (+ ${Math.round(memory.configuredBytesPerIntegration)} B per configured integration, before any token:` +
-        ` mostly its axios instance); ${memory.cached} cached`,
-      target: '< 4 KB per cached integration',
-      met: memory.cachedBytesPerIntegration < 4096 && memory.cached === memory.integrations,
-      value: memory.cachedBytesPerIntegration,
+        `${cpu(tenants.multi)}, single tenant ${tenants.single.cpuMicrosPerRequest.toFixed(1)} µs: single / many ` +
+        `${ratio(tenants.cpuRatio, 'by CPU')}; ${(tenants.coldShare * 100).toFixed(2)} % of requests loaded their ` +
+        `tenant; ${rps(tenants.multi.rps)} vs ${rps(tenants.single.rps)}${failures(tenants.multi.failed + tenants.single.failed)}`,
+      target: 'CPU/req ≥ 0.95 × single tenant',
+      met: atLeast(tenants.cpuRatio.median, 0.95, cpuNoise, tenants.multi.failed + tenants.single.failed === 0),
+      value: tenants.cpuRatio.median,
+    },
+    {
+      scenario: '6. … token requests and cold loads (measured rounds)',
+      result:
+        `**${tenants.loginServerRequests}** token requests for **${tenants.loads}** cold loads ` +
+        `(${tenants.tokenRequests} seen by the app), ${tenants.duplicates} duplicates; ${tenants.held} held`,
+      target: '= cold loads, no duplicates',
+      met:
+        tenants.loginServerRequests === tenants.loads && tenants.duplicates === 0 && tenants.held <= tenants.cacheMax,
+      value: tenants.loginServerRequests - tenants.loads,
+    },
+    {
+      scenario: '6. … heap after each round (after a full GC)',
+      result:
+        `first ${tenants.heapFirstMB.toFixed(1)} MB, last ${tenants.heapLastMB.toFixed(1)} MB, ` +
+        `max ${tenants.heapMaxMB.toFixed(1)} MB (${heapGrowth >= 0 ? '+' : ''}${(heapGrowth * 100).toFixed(1)} %)`,
+      target: 'flat (last within 5 % of first)',
+      met: Math.abs(heapGrowth) <= 0.05,
+      value: heapGrowth,
+    },
+    info(
+      `7. Micro-benchmark, no HTTP (${micro.rounds} rounds): the middleware on a prepared request`,
+      `grafxAuth ${ns(micro.grafxAuth)} per call, no-op ${ns(micro.noop)}: no-op / grafxAuth ` +
+        `${micro.noopOverGrafxAuth.median.toFixed(3)}, ${spread(micro.noopOverGrafxAuth)}`,
+      micro.noopOverGrafxAuth.median,
+    ),
+    {
+      scenario: '7. … `req.grafx.api` vs plain axios with a static header, adapter answering at once',
+      result:
+        `${ns(micro.grafxApi)} vs ${ns(micro.plainAxios)} per call: plain / ours ` +
+        `${ratio(micro.plainOverGrafxApi, 'by time')}`,
+      target: '≥ 0.95',
+      met: micro.plainOverGrafxApi.median >= 0.95,
+      value: micro.plainOverGrafxApi.median,
     },
   ];
 }

@@ -1,5 +1,5 @@
 // bench/run.ts
-// `npm run bench`: express-grafx-auth against the static-token floor, on loopback with the platform stand-in; one table + bench/results.json.
+// `npm run bench`: CPU per request against a no-op layer and the static-token floor, many tenants, memory, a micro-benchmark; one table + JSON.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,8 @@ import { type BenchConfig, benchConfig } from './config.js';
 import { Child } from './ipc.js';
 import { type LatencySummary, type LoadResult, burst, load, median, pooled } from './load.js';
 import type { MemoryCommands, MemoryResult } from './memory-process.js';
+import type { MicroCommands } from './micro-process.js';
+import { zipfSampler } from './zipf.js';
 import { type PackageShare, packageShare } from './profile-share.js';
 import { type StandInEndpoints, tenantKey } from './shared.js';
 import type { StandInCommands } from './stand-in-process.js';
@@ -24,6 +26,8 @@ interface App {
   child: Child<AppCommands>;
   origin: string;
   paths: readonly string[];
+  /** Instead of `paths`: the path of each next request. */
+  nextPath?: () => string;
 }
 
 /** One load run of one app, with the app process's CPU use during it (1 = one core busy) and per 2xx answer. */
@@ -67,6 +71,7 @@ async function run(app: App, seconds: number): Promise<Round> {
   const result = await load({
     origin: app.origin,
     paths: app.paths,
+    ...(app.nextPath === undefined ? {} : { nextPath: app.nextPath }),
     connections: config.connections,
     durationSeconds: seconds,
   });
@@ -154,11 +159,15 @@ interface Ratio {
 
 /** The per-round ratios a/b (round i of a is paired with round i of b: they ran next to each other), summarized. */
 function pairedRatio(a: readonly Round[], b: readonly Round[], value: (r: Round) => number): Ratio {
-  const rounds = a.map((round, i) => value(round) / value(b[i] as Round));
+  return quartiles(a.map((round, i) => value(round) / value(b[i] as Round)));
+}
+
+/** Median and quartiles (the middle half of the rounds) of per-round values. */
+function quartiles(rounds: readonly number[]): Ratio {
   const sorted = [...rounds].sort((x, y) => x - y);
   const lower = sorted.slice(0, Math.ceil(sorted.length / 2));
   const upper = sorted.slice(Math.floor(sorted.length / 2));
-  return { median: median(sorted), q1: median(lower), q3: median(upper), rounds };
+  return { median: median(sorted), q1: median(lower), q3: median(upper), rounds: [...rounds] };
 }
 
 function roundsOf(results: Map<string, Round[]>, name: string): Round[] {
@@ -244,6 +253,10 @@ async function overheadScenario(apps: Apps) {
     /** App CPU time per request behind grafxAuth / bare (less sensitive than requests/s to other load on the machine). */
     cpuRatio: pairedRatio(grafxAuth, bare, byCpu),
     noopCpuRatio: pairedRatio(noop, bare, byCpu),
+    /** The guard: CPU per request of the no-op middleware / behind grafxAuth (1 = as cheap as a no-op layer). */
+    noopOverGrafxCpu: pairedRatio(noop, grafxAuth, byCpu),
+    /** The A/A control by CPU per request (second bare process / first). */
+    bare2CpuRatio: pairedRatio(bare2, bare, byCpu),
   };
 }
 
@@ -309,42 +322,6 @@ async function renewalScenario(apps: Apps, stand: Child<StandInCommands>) {
   };
 }
 
-async function tokenRunScenario(apps: Apps, stand: Child<StandInCommands>) {
-  const lifetime = config.renewal.shortLifetimeSeconds;
-  const seconds = config.tokens.runSeconds;
-  const { integrations } = config.tokens;
-  log(`4c. ${seconds}-second run with ${lifetime}-second tokens over ${integrations} integrations (from a cold cache)`);
-  await new Promise((resolve) => setTimeout(resolve, 100)); // a renewal still in flight lands before the cache is emptied
-  await apps.short.child.call('clearTokens', undefined);
-  const before = (await stand.call('counts', { name: 'short' })).tokenRequests;
-  const result = await run(apps.short, seconds);
-  const tokenRequests = (await stand.call('counts', { name: 'short' })).tokenRequests - before;
-  const tokenRun = {
-    seconds,
-    lifetimeSeconds: lifetime,
-    integrations,
-    tokenRequests,
-    /** One token per integration per lifetime: ceil(run / lifetime) each. */
-    ideal: integrations * Math.ceil(seconds / lifetime),
-    /**
-     * The fewest any cache can make without a request waiting: a token is handed out until a margin (a tenth of its
-     * lifetime) before expiry, so its successor must be there by then.
-     */
-    lowerBound: integrations * Math.ceil(seconds / (lifetime - Math.min(10, lifetime / 10))),
-    /** What the current renewal rule makes: a token at the start, then one each half lifetime. */
-    expectedWithHalfwayRenewal: integrations * (Math.floor(seconds / (lifetime / 2)) + 1),
-    /** What renewing at 80 % of the lifetime would make (the rule proposed for short-lived tokens). */
-    expectedWithRenewalAt80Percent: integrations * (Math.floor(seconds / (lifetime * 0.8)) + 1),
-    rps: result.rps,
-    latency: result.latency,
-    failed: result.failed,
-  };
-  log(
-    `  ${tokenRequests} token requests (ideal ${tokenRun.ideal}), ${result.rps.toFixed(0)} req/s, p99 ${result.latency.p99.toFixed(2)} ms`,
-  );
-  return tokenRun;
-}
-
 async function burstScenarios(apps: Apps, stand: Child<StandInCommands>) {
   const { integrations, concurrency } = config.tokens;
   log(
@@ -389,9 +366,133 @@ async function memoryScenario(stand: Child<StandInCommands>): Promise<MemoryResu
   const result = await child.call('measure', { endpoints, integrations, concurrency: 64 });
   await child.stop();
   log(
-    `  ${result.cachedBytesPerIntegration.toFixed(0)} B per cached token, ${result.configuredBytesPerIntegration.toFixed(0)} B per configured integration`,
+    `  ${result.heldBytesPerTenant.toFixed(0)} B per tenant held, ${result.configuredBytesPerIntegration.toFixed(0)} B per configured unused integration`,
   );
   return result;
+}
+
+/** One round of the many-tenants route: CPU and throughput, and what the tenants cost during it. */
+interface TenantRound extends Round {
+  loads: number;
+  tokenRequests: number;
+  /** Token requests the login server (the stand-in) answered during the round. */
+  loginServerRequests: number;
+  duplicates: number;
+  held: number;
+  /** The app's heap after the round, after a full collection. */
+  heapUsed: number;
+}
+
+async function tenantsScenario(stand: Child<StandInCommands>) {
+  const { tenants, cacheMax, zipfExponent, rounds, roundSeconds, warmupSeconds } = config.tenants;
+  log(
+    `6. Many tenants: ${tenants} behind a loader, cache.max ${cacheMax}, Zipf mix (s = ${zipfExponent}), vs one tenant`,
+  );
+  const endpoints = await stand.call('start', { name: 'tenants', clients: tenants, tokenLifetimeSeconds: 36_000 });
+  const child = new Child<AppCommands>('tenants', join(__dirname, 'app-process.ts'), ['--expose-gc']);
+  children.push(child);
+  const { port } = await child.call('start', { variant: 'tenants-mix', endpoints, integrations: tenants, cacheMax });
+  const origin = `http://127.0.0.1:${port}`;
+  const draw = zipfSampler(tenants, zipfExponent);
+  const multi: App = {
+    name: 'many-tenants',
+    child,
+    origin,
+    paths: [],
+    nextPath: () => `/t/${tenantKey(draw())}/templates`,
+  };
+  const single: App = { name: 'single-tenant', child, origin, paths: ['/s/tenant-0/templates'] };
+  // Warm-up: the cache holds the mix's hottest tenants (its steady state), then a run of the mix itself.
+  await child.call('prewarm', { count: cacheMax });
+  await run(multi, warmupSeconds);
+  await run(single, Math.min(warmupSeconds, 2));
+  const multiRounds: TenantRound[] = [];
+  const singleRounds: Round[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const which of round % 2 === 0 ? ['multi', 'single'] : ['single', 'multi']) {
+      if (which === 'single') {
+        singleRounds.push(await run(single, roundSeconds));
+        continue;
+      }
+      const before = await child.call('tenantStats', undefined);
+      const loginBefore = (await stand.call('counts', { name: 'tenants' })).tokenRequests;
+      const result = await run(multi, roundSeconds);
+      const after = await child.call('tenantStats', undefined);
+      const loginAfter = (await stand.call('counts', { name: 'tenants' })).tokenRequests;
+      multiRounds.push({
+        ...result,
+        loads: after.loads - before.loads,
+        tokenRequests: after.tokenRequests - before.tokenRequests,
+        loginServerRequests: loginAfter - loginBefore,
+        duplicates: after.duplicates - before.duplicates,
+        held: after.held,
+        heapUsed: after.heapUsed,
+      });
+    }
+    const m = multiRounds.at(-1) as TenantRound;
+    const s1 = singleRounds.at(-1) as Round;
+    log(
+      `  round ${round + 1}/${rounds} many ${m.cpuMicrosPerRequest.toFixed(0)} µs/req (${m.rps.toFixed(0)} req/s, ` +
+        `${m.loads} loads, ${m.loginServerRequests} token requests, heap ${(m.heapUsed / 2 ** 20).toFixed(1)} MB), ` +
+        `single ${s1.cpuMicrosPerRequest.toFixed(0)} µs/req (${s1.rps.toFixed(0)} req/s)` +
+        (m.failed + s1.failed > 0 ? `  FAILED ${m.failed + s1.failed}` : ''),
+    );
+  }
+  await child.stop();
+  const sum = (pick: (r: TenantRound) => number): number => multiRounds.reduce((total, r) => total + pick(r), 0);
+  const heaps = multiRounds.map((r) => r.heapUsed);
+  const requests = sum((r) => r.ok);
+  return {
+    tenants,
+    cacheMax,
+    zipfExponent,
+    multi: summary(multiRounds),
+    single: summary(singleRounds),
+    /** The guard: CPU per request of the single-tenant route / the many-tenants route, paired round by round. */
+    cpuRatio: pairedRatio(singleRounds, multiRounds, byCpu),
+    loads: sum((r) => r.loads),
+    tokenRequests: sum((r) => r.tokenRequests),
+    loginServerRequests: sum((r) => r.loginServerRequests),
+    duplicates: sum((r) => r.duplicates),
+    requests,
+    /** Share of the measured requests that had to load their tenant (the mix's miss rate with this cache). */
+    coldShare: requests === 0 ? NaN : sum((r) => r.loads) / requests,
+    held: multiRounds.at(-1)?.held ?? 0,
+    heapFirstMB: (heaps[0] ?? NaN) / 2 ** 20,
+    heapLastMB: (heaps.at(-1) ?? NaN) / 2 ** 20,
+    heapMaxMB: Math.max(...heaps) / 2 ** 20,
+    heapMB: heaps.map((h) => h / 2 ** 20),
+  };
+}
+
+async function microScenario(endpoints: StandInEndpoints) {
+  const { rounds, taskMs } = config.micro;
+  log(`7. Micro-benchmark (tinybench, no HTTP): ${rounds} interleaved rounds of ${taskMs} ms per task`);
+  const child = new Child<MicroCommands>('micro', join(__dirname, 'micro-process.ts'));
+  children.push(child);
+  const result = await child.call('measure', { endpoints, rounds, taskMs });
+  await child.stop();
+  const { ns } = result;
+  const spread = (values: readonly number[]) => quartiles(values);
+  const ratio = (a: readonly number[], b: readonly number[]) =>
+    quartiles(a.map((value, i) => value / (b[i] as number)));
+  const micro = {
+    rounds,
+    taskMs,
+    noop: spread(ns.noop),
+    grafxAuth: spread(ns.grafxAuth),
+    plainAxios: spread(ns.plainAxios),
+    grafxApi: spread(ns.grafxApi),
+    /** no-op ns / grafxAuth ns per call, round by round. */
+    noopOverGrafxAuth: ratio(ns.noop, ns.grafxAuth),
+    /** The guard: plain axios ns / req.grafx.api ns per call, round by round. */
+    plainOverGrafxApi: ratio(ns.plainAxios, ns.grafxApi),
+  };
+  log(
+    `  grafxAuth ${micro.grafxAuth.median.toFixed(0)} ns/call vs no-op ${micro.noop.median.toFixed(0)} ns; ` +
+      `req.grafx.api ${micro.grafxApi.median.toFixed(0)} ns/call vs plain axios ${micro.plainAxios.median.toFixed(0)} ns`,
+  );
+  return micro;
 }
 
 /** With BENCH_PROFILE=1: per app, the share of its CPU samples in lib/ and lru-cache (profiles are written at exit). */
@@ -445,15 +546,16 @@ async function main(): Promise<void> {
   const overhead = await overheadScenario(apps);
   const endToEnd = await endToEndScenario(apps);
   const renewal = await renewalScenario(apps, stand);
-  const tokenRun = await tokenRunScenario(apps, stand);
-  const tokens = { ...(await burstScenarios(apps, stand)), run: tokenRun };
+  const tokens = await burstScenarios(apps, stand);
   await stopApps(Object.values(apps));
   const profile = config.profile ? profileShares(apps) : undefined;
   const memory = await memoryScenario(stand);
+  const tenants = await tenantsScenario(stand);
+  const micro = await microScenario(main);
   await stand.stop();
 
   const seconds = (performance.now() - started) / 1000;
-  const targets: Target[] = targetRows({ overhead, endToEnd, renewal, tokens, memory });
+  const targets: Target[] = targetRows({ overhead, endToEnd, renewal, tokens, memory, tenants, micro });
   const rows: Row[] = targets.map(({ scenario, result, target, met }) => ({ scenario, result, target, met }));
   const results = {
     machine: host,
@@ -467,6 +569,8 @@ async function main(): Promise<void> {
     renewal,
     tokens,
     memory,
+    tenants,
+    micro,
     profile,
     targets,
   };

@@ -24,9 +24,11 @@ export function benchClientSecret(i: number): string {
   return `bench-secret-${i}`;
 }
 
+export const TENANT_PREFIX = 'tenant-';
+
 /** The key of the i-th integration of the multi-integration apps (also the path segment `/t/:tenant`). */
 export function tenantKey(i: number): string {
-  return `tenant-${i}`;
+  return `${TENANT_PREFIX}${i}`;
 }
 
 export function apiBaseURL(endpoints: StandInEndpoints, environment: string): string {

@@ -208,9 +208,11 @@ export class GrafxClient {
    * is not configured. `await` works either way.
    */
   context(integration?: string): GrafxContext | Promise<GrafxContext> {
-    const key = this.#key(integration);
-    if (this.#tokens.closed) return Promise.reject(clientClosedError(key));
+    const key = integration ?? this.#key(undefined);
+    // The warm path: one look-up of the tenant (a static one is made on first use), one of its token.
     const tenant = this.#tenants.peek(key);
+    if (tenant === undefined && !this.loadsIntegrations) throw unknownIntegration(key);
+    if (this.#tokens.closed) return Promise.reject(clientClosedError(key));
     if (tenant !== undefined) {
       const record = this.#tokens.peek(key);
       if (record !== undefined) return this.#contextOf(tenant, record);
