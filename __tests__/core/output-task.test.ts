@@ -343,6 +343,33 @@ describe('against a hostile API', () => {
     }
   });
 
+  it('polls again after a gateway error or a lost connection, at most 3 times in a row', async () => {
+    const lost: OwnAnswer[] = [{ status: 503 }, { status: 502 }, 'reset', { status: 202 }, { status: 504 }];
+    const api = await taskApi(
+      started,
+      (count) => lost[count - 1] ?? { status: 200, json: { links: { download: 'f' } } },
+    );
+    try {
+      const grafx = await clientFor(standIn, api.base).context();
+      await expect(grafx.generateOutput('pdf', {}, FAST)).resolves.toMatchObject({ taskId: 'a/../b' });
+      expect(api.seen).toHaveLength(1 + lost.length + 1);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('gives up with the error after 4 lost polls in a row', async () => {
+    const api = await taskApi(started, () => ({ status: 503, json: { title: 'Service Unavailable' } }));
+    try {
+      const grafx = await clientFor(standIn, api.base).context();
+      const error = await taskFailure(grafx.generateOutput('pdf', {}, FAST));
+      expect(axios.isAxiosError(error) && error.response?.status).toBe(503);
+      expect(api.seen).toHaveLength(1 + 4);
+    } finally {
+      await api.close();
+    }
+  });
+
   it('another API error (a 404) rejects with the axios error itself', async () => {
     const api = await taskApi(started, () => ({ status: 404, json: { title: 'Not Found', status: '404' } }));
     try {

@@ -287,6 +287,30 @@ describe('against a hostile API', () => {
     }
   });
 
+  it('stops with GRAFX_LIST_INVALID_RESPONSE after 100 empty pages in a row that each link to a new one', async () => {
+    const api = await ownApi((url) => {
+      const page = Number(url.searchParams.get('page') ?? '0');
+      return { status: 200, json: { data: page === 0 ? [0] : [], links: { nextPage: `?page=${page + 1}` } } };
+    });
+    try {
+      const grafx = await clientFor(standIn, api.base).context();
+      const error = await listFailure(collect(grafx.paginate('/templates')));
+      expect(error).toMatchObject({ code: GRAFX_ERROR_CODES.LIST_INVALID_RESPONSE });
+      expect(error.message).toContain('100 empty pages');
+      expect(api.seen).toHaveLength(102);
+    } finally {
+      await api.close();
+    }
+  });
+
+  it('refuses a first path that is a URL outside the API, at the call and without a request', async () => {
+    const grafx = await clientFor(standIn, 'http://127.0.0.1:9/grafx/api/v1/environment/env').context();
+    for (const path of ['http://127.0.0.1:9/grafx/api/v1/environment/other/templates', '//example.com/templates']) {
+      expect(() => grafx.paginate(path)).toThrow(expect.objectContaining({ code: GRAFX_ERROR_CODES.LINK_REFUSED }));
+    }
+    expect(() => grafx.paginate('http://127.0.0.1:9/grafx/api/v1/environment/env/templates')).not.toThrow();
+  });
+
   it.each([
     ['an array', { status: 200, json: [1, 2] }],
     ['data that is no array', { status: 200, json: { data: 'x' } }],

@@ -15,8 +15,11 @@ export interface SeenRequest {
   authorization: string | undefined;
 }
 
-/** What the handler answers: a status and a JSON body (or raw text), or nothing (the request hangs until close). */
-export type OwnAnswer = { status: number; json?: unknown; text?: string } | 'hang';
+/**
+ * What the handler answers: a status and a JSON body (or raw text); `'hang'`: nothing (until close); `'reset'`:
+ * the connection is destroyed.
+ */
+export type OwnAnswer = { status: number; json?: unknown; text?: string } | 'hang' | 'reset';
 
 export interface OwnApi {
   /** `http://127.0.0.1:<port>` */
@@ -36,6 +39,10 @@ export async function ownApi(answer: (url: URL, req: IncomingMessage) => OwnAnsw
     req.resume();
     const reply = answer(new URL(req.url ?? '/', origin), req);
     if (reply === 'hang') return;
+    if (reply === 'reset') {
+      req.socket.destroy();
+      return;
+    }
     const text = reply.text ?? (reply.json === undefined ? '' : JSON.stringify(reply.json));
     const type = reply.text === undefined ? 'application/json' : 'text/html';
     res.writeHead(reply.status, reply.status === 204 ? {} : { 'content-type': type });

@@ -198,6 +198,11 @@ function parseNodes(text: string): ClusterNode[] {
     });
 }
 
+/** Ports are picked in [FIRST_PORT, LAST_PORT]: with their bus ports (+10000) all below Linux's ephemeral range
+ * (32768 and up), so no outgoing connection of another process can take one between the check and the start. */
+const FIRST_PORT = 12_000;
+const LAST_PORT = 22_767;
+
 /**
  * `count` ports P that are free on loopback along with P + 10000 (the node's cluster bus port). redis-server has
  * no port 0, so they are picked at random below the ephemeral range and checked by binding them.
@@ -205,7 +210,7 @@ function parseNodes(text: string): ClusterNode[] {
 async function freePortPairs(count: number): Promise<number[]> {
   const ports: number[] = [];
   while (ports.length < count) {
-    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    const port = FIRST_PORT + Math.floor(Math.random() * (LAST_PORT - FIRST_PORT + 1));
     if (ports.includes(port)) continue;
     if ((await bindable(port)) && (await bindable(port + CLUSTER_BUS_OFFSET))) ports.push(port);
   }

@@ -44,6 +44,10 @@ const BACKOFF_FACTOR = 1.5;
 /** A task answer (JSON) may not be larger than this. */
 const MAX_TASK_ANSWER_BYTES = 1024 * 1024;
 const MAX_TASK_ID_LENGTH = 256;
+/** Polls in a row that may fail on the way (502, 503, 504, no answer) before the wait gives up with that error. */
+const MAX_TRANSIENT_FAILURES = 3;
+const TRANSIENT_STATUSES = [502, 503, 504];
+const NETWORK_ERRORS = ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'EAI_AGAIN', 'ERR_NETWORK'];
 
 export const OUTPUT_FORMATS: readonly GrafxOutputFormat[] = ['pdf', 'png', 'jpg', 'gif', 'mp4', 'html'];
 
@@ -159,7 +163,10 @@ async function withDeadline(
   }
 }
 
-/** Polls until done: 200 resolves, 202 and 204 wait (with backoff) and poll again, 500 is the task's failure. */
+/**
+ * Polls until done: 200 resolves, 202 and 204 wait (with backoff) and poll again, 500 is the task's failure. A poll
+ * lost on the way (a proxy's 502/503/504, a reset connection) is polled again, at most 3 times in a row.
+ */
 async function poll(
   context: TaskContext,
   config: WaitConfig,
@@ -169,8 +176,9 @@ async function poll(
   firstPause: number,
 ): Promise<GrafxTaskResult> {
   let pause = Math.min(config.maxPollIntervalMs, firstPause);
+  let transientFailures = 0;
   for (;;) {
-    let answer: { status: number; data: unknown };
+    let answer: { status: number; data: unknown } | undefined;
     try {
       answer = await context.api.get(taskURL.href, {
         signal,
@@ -189,15 +197,27 @@ async function poll(
           cause: error,
         });
       }
-      throw error;
+      if (!isTransient(error, signal) || transientFailures >= MAX_TRANSIENT_FAILURES) throw error;
+      transientFailures += 1;
     }
-    if (answer.status === 200) return { taskId, downloadURL: downloadURLOf(context, answer.data, taskId) };
-    if (answer.status !== 202 && answer.status !== 204) {
-      throw invalidAnswer(context, taskId, `answered ${answer.status} (expected 200, 202, 204 or 500)`);
+    // (no answer: a lost poll, paused after and asked again like a running one)
+    if (answer !== undefined) {
+      if (answer.status === 200) return { taskId, downloadURL: downloadURLOf(context, answer.data, taskId) };
+      if (answer.status !== 202 && answer.status !== 204) {
+        throw invalidAnswer(context, taskId, `answered ${answer.status} (expected 200, 202, 204 or 500)`);
+      }
+      transientFailures = 0;
     }
     await context.sleep(Math.round(pause), signal);
     pause = Math.min(config.maxPollIntervalMs, pause * BACKOFF_FACTOR);
   }
+}
+
+/** A poll that failed on the way rather than on the platform: a gateway's 502/503/504, a lost connection. */
+function isTransient(error: unknown, signal: AbortSignal): boolean {
+  if (signal.aborted || !axios.isAxiosError(error)) return false;
+  if (error.response !== undefined) return TRANSIENT_STATUSES.includes(error.response.status);
+  return error.code !== undefined && NETWORK_ERRORS.includes(error.code);
 }
 
 /** The `taskId` of `POST output/{format}`'s answer `{ data: { taskId }, links: { taskInfo } }`. */

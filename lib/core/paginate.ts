@@ -29,6 +29,10 @@ const SORT_PARAMS = ['sortBy', 'sortOrder'];
 const MAX_PAGE_SIZE = 1000;
 /** One page's answer may not be larger than this. */
 const MAX_PAGE_BYTES = 16 * 1024 * 1024;
+/** Empty pages in a row that still link to a next one: past this, the list is taken for a loop. */
+const MAX_EMPTY_PAGES = 100;
+/** An absolute URL (or `//host`), as axios tells one apart from a path. */
+const ABSOLUTE_URL = /^([a-z][a-z\d+\-.]*:)?\/\//i;
 
 /**
  * An async iterable of the items (`data[]`) of every page of `path`. Pages are fetched one at a time, when the loop
@@ -51,6 +55,15 @@ export function paginate<T>(
     throw configError('paginate(): `params` must be an object of query parameters');
   }
   if (typeof options !== 'object' || options === null) throw configError('paginate(): `options` must be an object');
+  if (ABSOLUTE_URL.test(path)) {
+    const url = resolveLink(path, base);
+    if (url === undefined || !isInApiBase(url, base)) {
+      throw new GrafxAuthError(GRAFX_ERROR_CODES.LINK_REFUSED, 'paginate(): `path` leads outside the environment API', {
+        status: 502,
+        integration,
+      });
+    }
+  }
   const { signal, pageSize, maxItems } = options;
   checkSignal(signal, 'paginate()');
   if (pageSize !== undefined && !isIntegerIn(pageSize, 1, MAX_PAGE_SIZE)) {
@@ -74,6 +87,7 @@ interface Listing {
 async function* items<T>(listing: Listing, path: string, query: Record<string, unknown>): AsyncGenerator<T, void> {
   const { api, base, signal, maxItems } = listing;
   let count = 0;
+  let emptyPages = 0;
   let config: AxiosRequestConfig = { url: path, params: query };
   while (count < maxItems) {
     signal?.throwIfAborted();
@@ -95,6 +109,10 @@ async function* items<T>(listing: Listing, path: string, query: Record<string, u
       if (count >= maxItems) return;
     }
     if (page.nextPage === undefined) return;
+    emptyPages = page.data.length === 0 ? emptyPages + 1 : 0;
+    if (emptyPages > MAX_EMPTY_PAGES) {
+      throw listError(listing, fetched, `gave ${MAX_EMPTY_PAGES} empty pages in a row, each with a next-page link`);
+    }
     const next = resolveLink(page.nextPage, base, fetched);
     if (next === undefined || !isInApiBase(next, base)) {
       const where = next === undefined ? 'is not a usable link' : `leads outside the API (${describeLink(next)})`;
