@@ -214,6 +214,17 @@ describe('a 401 from another origin, after a redirect', () => {
       // A same-origin redirect that ends in the API's own 401 does renew (the token is handed back: no repeat).
       expect(await statusOf(client.api().get('/here'))).toBe(401);
       expect(standIn.counts.tokenRequests).toBe(2);
+
+      // A redirect hook of the app's own still runs (once per redirect, a retried request included) and changes nothing.
+      const hops: string[] = [];
+      const beforeRedirect = (options: Record<string, unknown>): void => {
+        hops.push(String(options.href));
+      };
+      expect(await statusOf(client.api().get('/elsewhere', { beforeRedirect }))).toBe(401);
+      expect(await statusOf(client.api().get('/here', { beforeRedirect }))).toBe(401);
+      expect(hops).toEqual([`${other.url}/landing`, `${api.url}/api/refuse`]);
+      expect(seen).toEqual([undefined, undefined, undefined]);
+      expect(standIn.counts.tokenRequests).toBe(2);
     } finally {
       await Promise.all([api.close(), other.close()]);
     }

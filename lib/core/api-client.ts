@@ -40,13 +40,19 @@ export interface ApiClientSettings {
 
 /** Marks a request already repeated after a 401 (a string key: axios's mergeConfig drops symbols). */
 const RETRIED = '__grafxRetriedAfter401';
-/** Marks a request redirected away from the API's origin (its answer is not the API's). */
-const LEFT_API = '__grafxLeftApiOrigin';
 /** axios's own test for an absolute URL (protocol-relative `//host` included). */
 const ABSOLUTE_URL = /^([a-z][a-z\d+\-.]*:)?\/\//i;
 
-type MarkedConfig = InternalAxiosRequestConfig & { [RETRIED]?: true; [LEFT_API]?: true };
+type MarkedConfig = InternalAxiosRequestConfig & { [RETRIED]?: true };
 type BeforeRedirect = NonNullable<AxiosRequestConfig['beforeRedirect']>;
+/** Marks the package's redirect hooks (so a retried request is not wrapped twice). */
+const GUARDS_REDIRECTS = Symbol('express-grafx-auth.guardsRedirects');
+type GuardedHook = BeforeRedirect & { [GUARDS_REDIRECTS]?: true };
+/** What an answer's request shows of the URLs it went through: follow-redirects' (http adapter), or XHR's. */
+interface AnsweredRequest {
+  res?: { responseUrl?: unknown; redirects?: unknown };
+  responseURL?: unknown;
+}
 
 /**
  * An axios instance whose base URL is `apiBaseURL`. Requests to that origin carry `Authorization: Bearer <token>`
@@ -74,22 +80,37 @@ export function createApiClient(
     return base === apiBaseURL || (base !== undefined && new URL(base, apiBaseURL).origin === apiOrigin);
   };
 
-  // Per request, a redirect hook that drops the token (and marks the request) when a redirect leaves the API origin.
-  const appHooks = new WeakMap<BeforeRedirect, BeforeRedirect | undefined>();
-  const guardRedirects = (config: MarkedConfig): void => {
-    const previous = config.beforeRedirect;
-    const app = previous !== undefined && appHooks.has(previous) ? appHooks.get(previous) : previous;
-    const hook: BeforeRedirect = (options, response, request) => {
-      app?.(options, response, request);
-      if (originOf(options.href) === apiOrigin) return;
-      config[LEFT_API] = true;
-      const headers = options.headers as Record<string, unknown> | undefined;
-      for (const name of Object.keys(headers ?? {})) {
-        if (name.toLowerCase() === 'authorization') delete headers?.[name];
-      }
+  // A redirect hook that drops the token when a redirect leaves the API origin: one per instance (no allocation per
+  // request); a request with a hook of the app's own gets a wrapper that calls the app's first, then ours.
+  const stripTokenOffApi: GuardedHook = (options) => {
+    if (originOf(options.href) === apiOrigin) return;
+    const headers = options.headers as Record<string, unknown> | undefined;
+    for (const name of Object.keys(headers ?? {})) {
+      if (name.toLowerCase() === 'authorization') delete headers?.[name];
+    }
+  };
+  stripTokenOffApi[GUARDS_REDIRECTS] = true;
+  const guardedHook = (app: BeforeRedirect | undefined): GuardedHook => {
+    if (app === undefined) return stripTokenOffApi;
+    const hook: GuardedHook = (options, response, request) => {
+      app(options, response, request);
+      stripTokenOffApi(options, response, request);
     };
-    appHooks.set(hook, app);
-    config.beforeRedirect = hook;
+    hook[GUARDS_REDIRECTS] = true;
+    return hook;
+  };
+  api.defaults.beforeRedirect = guardedHook(settings.defaults?.beforeRedirect);
+  const guardRedirects = (config: InternalAxiosRequestConfig): void => {
+    const hook = config.beforeRedirect as GuardedHook | undefined;
+    if (hook?.[GUARDS_REDIRECTS] !== true) config.beforeRedirect = guardedHook(hook);
+  };
+  /** Whether an answer came from (or through) another origin than the API's, after redirects. */
+  const leftApi = (request: unknown): boolean => {
+    const seen = request as AnsweredRequest | undefined;
+    const urls: unknown[] = [seen?.res?.responseUrl, seen?.responseURL];
+    const redirects = seen?.res?.redirects;
+    if (Array.isArray(redirects)) for (const hop of redirects) urls.push((hop as { url?: unknown } | null)?.url);
+    return urls.some((url) => url !== undefined && originOf(url) !== apiOrigin);
   };
 
   // The header of the last token seen, built once per token rather than once per request.
@@ -139,7 +160,7 @@ export function createApiClient(
   const accepted = (response: AxiosResponse): AxiosResponse => {
     if (guard.rejecting) {
       const config = response.config as MarkedConfig;
-      if (config[LEFT_API] !== true && sentToken(config) !== undefined && guard.accepted())
+      if (!leftApi(response.request) && sentToken(config) !== undefined && guard.accepted())
         events?.tokenAccepted(integration);
     }
     return response;
@@ -150,7 +171,7 @@ export function createApiClient(
     const config = error.config as MarkedConfig | undefined;
     const sent = sentToken(config);
     // Only the API's own 401 to a request that carried a token says anything about the token.
-    if (error.response?.status !== 401 || config === undefined || sent === undefined || config[LEFT_API] === true)
+    if (error.response?.status !== 401 || config === undefined || sent === undefined || leftApi(error.request))
       throw scrubApiError(error, sent);
     if (config[RETRIED] === true) {
       refused(config, false); // the renewed token was refused as well
