@@ -82,35 +82,20 @@ export function createApiClient(
 
   // A redirect hook that drops the token when a redirect leaves the API origin: one per instance (no allocation per
   // request); a request with a hook of the app's own gets a wrapper that calls the app's first, then ours.
-  const stripTokenOffApi: GuardedHook = (options) => {
+  const stripTokenOffApi: BeforeRedirect = (options) => {
     if (originOf(options.href) === apiOrigin) return;
     const headers = options.headers as Record<string, unknown> | undefined;
     for (const name of Object.keys(headers ?? {})) {
       if (name.toLowerCase() === 'authorization') delete headers?.[name];
     }
   };
-  stripTokenOffApi[GUARDS_REDIRECTS] = true;
-  const guardedHook = (app: BeforeRedirect | undefined): GuardedHook => {
-    if (app === undefined) return stripTokenOffApi;
-    const hook: GuardedHook = (options, response, request) => {
-      app(options, response, request);
-      stripTokenOffApi(options, response, request);
-    };
-    hook[GUARDS_REDIRECTS] = true;
-    return hook;
-  };
-  api.defaults.beforeRedirect = guardedHook(settings.defaults?.beforeRedirect);
+  const appDefaultHook = settings.defaults?.beforeRedirect;
+  const instanceHook = appDefaultHook === undefined ? stripTokenOffApi : chainHooks(appDefaultHook, stripTokenOffApi);
+  api.defaults.beforeRedirect = instanceHook;
   const guardRedirects = (config: InternalAxiosRequestConfig): void => {
     const hook = config.beforeRedirect as GuardedHook | undefined;
-    if (hook?.[GUARDS_REDIRECTS] !== true) config.beforeRedirect = guardedHook(hook);
-  };
-  /** Whether an answer came from (or through) another origin than the API's, after redirects. */
-  const leftApi = (request: unknown): boolean => {
-    const seen = request as AnsweredRequest | undefined;
-    const urls: unknown[] = [seen?.res?.responseUrl, seen?.responseURL];
-    const redirects = seen?.res?.redirects;
-    if (Array.isArray(redirects)) for (const hop of redirects) urls.push((hop as { url?: unknown } | null)?.url);
-    return urls.some((url) => url !== undefined && originOf(url) !== apiOrigin);
+    if (hook === instanceHook || hook?.[GUARDS_REDIRECTS] === true) return;
+    config.beforeRedirect = hook === undefined ? instanceHook : chainHooks(hook, stripTokenOffApi);
   };
 
   // The header of the last token seen, built once per token rather than once per request.
@@ -160,7 +145,7 @@ export function createApiClient(
   const accepted = (response: AxiosResponse): AxiosResponse => {
     if (guard.rejecting) {
       const config = response.config as MarkedConfig;
-      if (!leftApi(response.request) && sentToken(config) !== undefined && guard.accepted())
+      if (!leftApi(response.request, apiOrigin) && sentToken(config) !== undefined && guard.accepted())
         events?.tokenAccepted(integration);
     }
     return response;
@@ -171,7 +156,12 @@ export function createApiClient(
     const config = error.config as MarkedConfig | undefined;
     const sent = sentToken(config);
     // Only the API's own 401 to a request that carried a token says anything about the token.
-    if (error.response?.status !== 401 || config === undefined || sent === undefined || leftApi(error.request))
+    if (
+      error.response?.status !== 401 ||
+      config === undefined ||
+      sent === undefined ||
+      leftApi(error.request, apiOrigin)
+    )
       throw scrubApiError(error, sent);
     if (config[RETRIED] === true) {
       refused(config, false); // the renewed token was refused as well
@@ -196,6 +186,25 @@ export function createApiClient(
   });
 
   return api;
+}
+
+/** A redirect hook that runs the app's hook, then the package's (marked, so a retried request is not wrapped twice). */
+function chainHooks(app: BeforeRedirect, ours: BeforeRedirect): GuardedHook {
+  const hook: GuardedHook = (options, response, request) => {
+    app(options, response, request);
+    ours(options, response, request);
+  };
+  hook[GUARDS_REDIRECTS] = true;
+  return hook;
+}
+
+/** Whether an answer came from (or through) another origin than the API's, after redirects. */
+function leftApi(request: unknown, apiOrigin: string): boolean {
+  const seen = request as AnsweredRequest | undefined;
+  const urls: unknown[] = [seen?.res?.responseUrl, seen?.responseURL];
+  const redirects = seen?.res?.redirects;
+  if (Array.isArray(redirects)) for (const hop of redirects) urls.push((hop as { url?: unknown } | null)?.url);
+  return urls.some((url) => url !== undefined && originOf(url) !== apiOrigin);
 }
 
 function originOf(href: unknown): string | undefined {
