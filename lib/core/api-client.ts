@@ -204,7 +204,7 @@ function leftApi(request: unknown, apiOrigin: string): boolean {
   const urls: unknown[] = [seen?.res?.responseUrl, seen?.responseURL];
   const redirects = seen?.res?.redirects;
   if (Array.isArray(redirects)) for (const hop of redirects) urls.push((hop as { url?: unknown } | null)?.url);
-  return urls.some((url) => url !== undefined && originOf(url) !== apiOrigin);
+  return urls.some((url) => typeof url === 'string' && url !== '' && originOf(url) !== apiOrigin);
 }
 
 function originOf(href: unknown): string | undefined {
