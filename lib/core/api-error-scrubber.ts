@@ -2,10 +2,10 @@
 // scrubApiError(): takes the bearer token out of an axios error, hidden parts included, before any handler sees it.
 import { ClientRequest } from 'node:http';
 import type { AxiosError, AxiosResponse, InternalAxiosRequestConfig } from 'axios';
+import { REDACTED, eraseAll } from './redaction.js';
 
 /** The Authorization header an error's config shows instead of the token. */
-export const REDACTED_AUTHORIZATION = 'Bearer [redacted]';
-const REDACTED = '[redacted]';
+export const REDACTED_AUTHORIZATION = `Bearer ${REDACTED}`;
 /** How many values of an error body are looked at for an echoed token (a body is the API's, bounded by axios). */
 const MAX_BODY_VALUES = 10_000;
 
@@ -30,8 +30,8 @@ export function scrubApiError(error: AxiosError, token: string | undefined): Axi
 function scrubOne(error: AxiosError, token: string | undefined, depth: number): void {
   maskAuthorization(error.config);
   if (token !== undefined && token !== '') {
-    error.message = erase(error.message, token);
-    if (error.stack !== undefined) error.stack = erase(error.stack, token);
+    error.message = eraseAll(error.message, token);
+    if (error.stack !== undefined) error.stack = eraseAll(error.stack, token);
   }
   replaceRequest(error, error.config, token);
   const response = error.response as AxiosResponse | undefined;
@@ -138,7 +138,7 @@ function eraseOwnFields(request: ClientRequest, token: string): void {
     if (descriptor === undefined || !('value' in descriptor) || !descriptor.writable) continue;
     const value: unknown = descriptor.value;
     if (typeof value === 'string') {
-      if (value.includes(token)) fields[key] = erase(value, token);
+      if (value.includes(token)) fields[key] = eraseAll(value, token);
     } else if (Array.isArray(value) || (typeof value === 'object' && value !== null && isPlain(value))) {
       // the header map ([name, value] pairs) and pending output ({ data }) entries
       eraseDeep(value, token, { left: 1000 });
@@ -151,19 +151,15 @@ function isPlain(value: object): boolean {
   return prototype === Object.prototype || prototype === null;
 }
 
-function erase(text: string, token: string): string {
-  return text.includes(token) ? text.split(token).join(REDACTED) : text;
-}
-
 /**
  * `value` with every string holding the token erased: strings, Buffers, arrays, plain objects and axios headers,
  * walked up to `budget.left` values; arrays and objects are changed in place. Anything else is left as it is.
  */
 function eraseDeep(value: unknown, token: string, budget: { left: number }): unknown {
-  if (typeof value === 'string') return erase(value, token);
+  if (typeof value === 'string') return eraseAll(value, token);
   if (typeof value !== 'object' || value === null || budget.left <= 0) return value;
   if (Buffer.isBuffer(value))
-    return value.includes(token) ? Buffer.from(erase(value.toString('latin1'), token), 'latin1') : value;
+    return value.includes(token) ? Buffer.from(eraseAll(value.toString('latin1'), token), 'latin1') : value;
   if (!Array.isArray(value) && !isPlain(value) && !isAxiosHeaders(value)) return value;
   const object = value as Record<string, unknown>;
   for (const key of Object.keys(object)) {

@@ -1,5 +1,6 @@
 // lib/core/api-link.ts
 // Links from API answers (next page, task, download), resolved against the environment API base and checked.
+import { truncate } from './redaction.js';
 
 /** A link longer than this is refused (no real next-page or task link comes near it). */
 export const MAX_LINK_LENGTH = 8192;
@@ -60,8 +61,7 @@ export function isInApiBase(url: URL, base: ApiBase): boolean {
 
 /** What an error may say of a link: its origin and path, bounded (never its query, which may carry a page token). */
 export function describeLink(url: URL): string {
-  const shown = `${url.origin}${url.pathname}`;
-  return shown.length > 200 ? `${shown.slice(0, 199)}…` : shown;
+  return truncate(`${url.origin}${url.pathname}`, 200);
 }
 
 /**

@@ -2,7 +2,7 @@
 // grafxProblem(): the platform's RFC 7807 problem details out of an API error (or a failed task), validated and bounded.
 import axios from 'axios';
 import type { GrafxProblem } from './api-types.js';
-import { sanitizeText } from './redaction.js';
+import { sanitizeText, truncate } from './redaction.js';
 import { GrafxTaskError } from './task-error.js';
 
 /** A problem body larger than this (as text) is not read. */
@@ -47,7 +47,7 @@ export function parseProblem(body: unknown, httpStatus: number): GrafxProblem | 
 /** A string field, cleaned (control and format characters become spaces), trimmed, cut to `max` (with `…`). */
 function boundedText(value: unknown, max: number): string | undefined {
   if (typeof value !== 'string') return undefined;
-  return sanitizeText(sanitizeText(value.slice(0, max * 2), max * 2).trim(), max);
+  return truncate(sanitizeText(value.slice(0, max * 2), max * 2).trim(), max);
 }
 
 function httpStatusOf(value: unknown): number | undefined {

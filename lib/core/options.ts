@@ -3,6 +3,7 @@
 import { MAX_CACHE_MAX, MAX_TIMER_MS, MAX_TOKEN_PARAMS, MAX_TOKEN_PARAM_LENGTH } from './bounds.js';
 import { configError } from './errors.js';
 import type { Logger } from './logger.js';
+import { quotedKey } from './redaction.js';
 import type { TokenStore } from './token-store.js';
 
 /** The key of the integration given by top-level `clientId` / `clientSecret` / `environment`. */
@@ -430,12 +431,8 @@ function parseLoading(
  * the field (`integrations("key").clientSecret`), never a value.
  */
 export function resolveLoadedIntegration(key: string, value: unknown, options: ResolvedOptions): ResolvedIntegration {
-  return resolveConfig(
-    key,
-    value,
-    `integrations(${JSON.stringify(key.length > 64 ? `${key.slice(0, 64)}…` : key)}).`,
-    options.apiBaseURL,
-    (url, name) => optionalHttpURL(url, name, options.allowInsecureHttp),
+  return resolveConfig(key, value, `integrations(${quotedKey(key)}).`, options.apiBaseURL, (url, name) =>
+    optionalHttpURL(url, name, options.allowInsecureHttp),
   );
 }
 

@@ -2,7 +2,8 @@
 // The one redaction module: server text loses control characters and every form of a secret before it reaches a message.
 import { MAX_SERVER_TEXT_LENGTH } from './bounds.js';
 
-const REDACTED = '[redacted]';
+/** What stands in a text where a secret or a token was. */
+export const REDACTED = '[redacted]';
 /** Terminal escape sequences as a whole: CSI (`ESC [ ... m`) and OSC (`ESC ] ... BEL`). */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const ESCAPE_SEQUENCES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?/g;
@@ -15,8 +16,22 @@ const UNSAFE_CHARACTERS = /[\p{Cc}\p{Cf}\u2028\u2029]+/gu;
  * {@link sanitizeServerText}.
  */
 export function sanitizeText(text: string, max: number): string {
-  const clean = text.replace(UNSAFE_CHARACTERS, ' ');
-  return clean.length <= max ? clean : `${clean.slice(0, Math.max(0, max - 1))}…`;
+  return truncate(text.replace(UNSAFE_CHARACTERS, ' '), max);
+}
+
+/** `text` cut to at most `max` characters, the last of them `…` when it was cut. */
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+}
+
+/** A key (an integration's, from a request or a loader) as a message may show it: JSON-quoted, at most 64 characters. */
+export function quotedKey(key: string): string {
+  return JSON.stringify(key.length > 64 ? `${key.slice(0, 64)}…` : key);
+}
+
+/** `text` with every occurrence of `form` replaced by {@link REDACTED}. */
+export function eraseAll(text: string, form: string): string {
+  return form !== '' && text.includes(form) ? text.split(form).join(REDACTED) : text;
 }
 
 /** One form of a value as `application/x-www-form-urlencoded` writes it (space as `+`, `~` as `%7E`). */
@@ -85,7 +100,7 @@ export function createRedactor(secrets: readonly string[], clientId?: string): R
   const forms = secrets.flatMap((secret) => secretForms(secret, clientId)).sort((a, b) => b.length - a.length);
   return (text) => {
     let result = text;
-    for (const form of forms) result = result.split(form).join(REDACTED);
+    for (const form of forms) result = eraseAll(result, form);
     return result;
   };
 }
@@ -99,5 +114,5 @@ export function sanitizeServerText(text: string, redact: Redactor, maxLength = M
   const cleaned = redact(redact(text).replace(ESCAPE_SEQUENCES, '').replace(UNSAFE_CHARACTERS, ''))
     .replace(/\s+/g, ' ')
     .trim();
-  return cleaned.length <= maxLength ? cleaned : `${cleaned.slice(0, maxLength - 1)}…`;
+  return truncate(cleaned, maxLength);
 }

@@ -10,6 +10,7 @@ import {
   type ResolvedOptions,
   resolveLoadedIntegration,
 } from './options.js';
+import { quotedKey } from './redaction.js';
 import type { Tenant } from './tenant.js';
 import { storeKey } from './token-store.js';
 
@@ -193,7 +194,7 @@ export class TenantRegistry {
 
   #warnReloadFailed(key: string, error: GrafxAuthError): void {
     this.#logger.warn(
-      `express-grafx-auth: asking again for the credentials of integration ${shownKey(key)} failed (${error.code}): ` +
+      `express-grafx-auth: asking again for the credentials of integration ${quotedKey(key)} failed (${error.code}): ` +
         'keeping the held ones, asking again in a few seconds',
     );
   }
@@ -209,13 +210,8 @@ function sameIntegration(a: ResolvedIntegration, b: ResolvedIntegration): boolea
   );
 }
 
-/** A key as it may appear in a message: quoted, at most 64 characters. */
-function shownKey(key: string): string {
-  return JSON.stringify(key.length > 64 ? `${key.slice(0, 64)}…` : key);
-}
-
 export function unknownIntegration(key: string): GrafxAuthError {
-  return new GrafxAuthError(GRAFX_ERROR_CODES.INTEGRATION_UNKNOWN, `Unknown GraFx integration ${shownKey(key)}`, {
+  return new GrafxAuthError(GRAFX_ERROR_CODES.INTEGRATION_UNKNOWN, `Unknown GraFx integration ${quotedKey(key)}`, {
     status: 400,
     integration: key,
   });
@@ -224,7 +220,7 @@ export function unknownIntegration(key: string): GrafxAuthError {
 function loadFailed(key: string, cause: unknown): GrafxAuthError {
   return new GrafxAuthError(
     GRAFX_ERROR_CODES.INTEGRATION_LOAD_FAILED,
-    `Loading GraFx integration ${shownKey(key)} failed: the \`integrations\` function threw or rejected`,
+    `Loading GraFx integration ${quotedKey(key)} failed: the \`integrations\` function threw or rejected`,
     { status: 503, integration: key, cause },
   );
 }
