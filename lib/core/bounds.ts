@@ -25,3 +25,8 @@ export const MAX_CACHE_MAX = 100_000;
 /** How many extra form fields `tokenParams` may hold, and the longest value of one, in characters. */
 export const MAX_TOKEN_PARAMS = 32;
 export const MAX_TOKEN_PARAM_LENGTH = 4096;
+
+/** Whether `value` is a safe integer from `min` to `max`. */
+export function isIntegerIn(value: unknown, min: number, max: number): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
+}

@@ -1,6 +1,6 @@
 // lib/core/options.ts
 // The public options of the client (with their defaults), the resolved configuration, and parseOptions().
-import { MAX_CACHE_MAX, MAX_TIMER_MS, MAX_TOKEN_PARAMS, MAX_TOKEN_PARAM_LENGTH } from './bounds.js';
+import { MAX_CACHE_MAX, MAX_TIMER_MS, MAX_TOKEN_PARAMS, MAX_TOKEN_PARAM_LENGTH, isIntegerIn } from './bounds.js';
 import { configError } from './errors.js';
 import type { Logger } from './logger.js';
 import { quotedKey } from './redaction.js';
@@ -617,21 +617,21 @@ function optionalHttpURL(value: unknown, name: string, allowInsecureHttp = false
 }
 
 function positiveInteger(value: unknown, name: string, max: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1 || value > max) {
+  if (!isIntegerIn(value, 1, max)) {
     throw configError(`\`${name}\` must be a positive integer of at most ${max}, received ${describe(value)}`);
   }
   return value;
 }
 
 function boundedInteger(value: unknown, name: string, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+  if (!isIntegerIn(value, min, max)) {
     throw configError(`\`${name}\` must be an integer from ${min} to ${max}, received ${describe(value)}`);
   }
   return value;
 }
 
 function nonNegativeInteger(value: unknown, name: string, max: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > max) {
+  if (!isIntegerIn(value, 0, max)) {
     throw configError(
       `\`${name}\` must be a non-negative integer of at most ${max} (milliseconds), received ${describe(value)}`,
     );

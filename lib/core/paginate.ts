@@ -2,7 +2,8 @@
 // paginate(): every item of a paged list endpoint, one page at a time, following checked `links.nextPage` links.
 import type { AxiosInstance, AxiosRequestConfig } from 'axios';
 import { type ApiBase, MAX_LINK_LENGTH, describeLink, isInApiBase, resolveLink } from './api-link.js';
-import { checkSignal, isIntegerIn } from './call-options.js';
+import { isIntegerIn } from './bounds.js';
+import { checkSignal } from './call-options.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError, configError } from './errors.js';
 
 /** Query parameters of a list request (`search`, `folder`, `sortBy`, `sortOrder`, …), as axios `params`. */

@@ -5,6 +5,7 @@ import {
   MAX_MESSAGE_LENGTH,
   MAX_RETRY_AFTER_SECONDS,
   MAX_TOKEN_LIFETIME_SECONDS,
+  isIntegerIn,
 } from './bounds.js';
 import { sanitizeText } from './redaction.js';
 import { GRAFX_ERROR_CODES, type GrafxErrorCode } from './errors.js';
@@ -51,20 +52,15 @@ export function checkStoredFailure(value: unknown, minimumMs: number): CheckedFa
   if (typeof value !== 'object' || value === null) return undefined;
   const { code, status, message, retryAfter, remainingMs } = value as Record<string, unknown>;
   if (typeof code !== 'string' || !KNOWN_CODES.has(code)) return undefined;
-  if (!Number.isInteger(status) || (status as number) < 500 || (status as number) > 599) return undefined;
+  if (!isIntegerIn(status, 500, 599)) return undefined;
   if (typeof message !== 'string') return undefined;
   const retry = retryAfter === null ? undefined : retryAfter;
-  if (
-    retry !== undefined &&
-    !(Number.isInteger(retry) && (retry as number) >= 0 && (retry as number) <= MAX_RETRY_AFTER_SECONDS)
-  ) {
-    return undefined;
-  }
+  if (retry !== undefined && !isIntegerIn(retry, 0, MAX_RETRY_AFTER_SECONDS)) return undefined;
   const life = remainingMs ?? Math.max(minimumMs, ((retry as number | undefined) ?? 0) * 1000);
   if (!isFiniteNumber(life) || life <= 0 || life > MAX_FAILURE_RECORD_MS) return undefined;
   return {
     code: code as GrafxErrorCode,
-    status: status as number,
+    status,
     message: sanitizeText(message, MAX_MESSAGE_LENGTH),
     retryAfter: retry as number | undefined,
     remainingMs: life,
