@@ -1,9 +1,11 @@
 // bench/apps.ts
-// The Express apps under test: bare, behind grafxAuth, and the same GraFx route three ways (package, static-token floor, recipe).
+// The Express apps under test: bare, behind a no-op layer or grafxAuth (one process each, or all in one), and GraFx routes.
 import axios, { type AxiosInstance } from 'axios';
 import { createAuthRefresh } from 'axios-auth-refresh';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 import { type GrafxClient, createGrafxClient, grafxAuth } from 'express-grafx-auth';
+import type { RequestListener } from 'node:http';
+import { RouteCpuMeter } from './route-cpu.js';
 import {
   BENCH_ENVIRONMENT,
   type StandInEndpoints,
@@ -17,6 +19,11 @@ import {
 /**
  * - `hello-bare`: a route answering a few bytes. `hello-noop`: the same behind a no-op middleware (Express's own
  *   cost of one middleware). `hello-grafx`: the same behind `grafxAuth` (warm cache).
+ * - `hello-mix`: those three in one process (same JIT, same heap), one router each, at `/bare/hello`,
+ *   `/noop/hello`, `/grafx/hello`, and `/noop-2/hello`, a second no-op router (the A/A control). One app-level layer
+ *   hands each request to the router its path names, so every route passes the same Express layers before its own;
+ *   the no-op and grafxAuth routers differ only by their middleware function. The server's listener measures the
+ *   CPU time of each request's handling, by route (route-cpu.ts).
  * - `templates-*`: `GET /templates` calls `GET /templates` on the stand-in and answers its JSON. `floor`: a plain
  *   axios instance with a static Authorization header (a token known in advance). `grafx`: `req.grafx.api`.
  *   `recipe`: what users write today, a module-level token and axios-auth-refresh for 401s.
@@ -29,6 +36,7 @@ export type AppVariant =
   | 'hello-bare'
   | 'hello-noop'
   | 'hello-grafx'
+  | 'hello-mix'
   | 'templates-floor'
   | 'templates-grafx'
   | 'templates-recipe'
@@ -52,6 +60,10 @@ export interface BuiltApp {
   failures: () => number;
   /** The many-tenants app's counts (`tenants-mix`). */
   tenantStats?: () => TenantStats;
+  /** The handler's CPU time by route (`hello-mix`). */
+  routeCpu?: RouteCpuMeter;
+  /** The server's request listener, when it is not the app itself. */
+  listener?: RequestListener;
 }
 
 const HELLO = 'hello, GraFx';
@@ -67,6 +79,7 @@ export async function buildApp(
   app.set('x-powered-by', false);
   let client: GrafxClient | undefined;
   let tenantStats: (() => TenantStats) | undefined;
+  let routeCpu: RouteCpuMeter | undefined;
   const hello: RequestHandler = (_req, res) => {
     res.send(HELLO);
   };
@@ -76,14 +89,7 @@ export async function buildApp(
       app.get('/hello', hello);
       break;
     case 'hello-noop': {
-      // What one more Express layer costs by itself: it does what grafxAuth's warm path must (a context object of
-      // the same shape on the request, from values prepared once), nothing else.
-      const { integration, environment, token, expiresAt, api, paginate, generateOutput, waitForTask } =
-        await singleClient(endpoints).context();
-      app.use((req, _res, next) => {
-        req.grafx = { integration, environment, token, expiresAt, api, paginate, generateOutput, waitForTask };
-        next();
-      });
+      app.use(await noopMiddleware(singleClient(endpoints)));
       app.get('/hello', hello);
       break;
     }
@@ -92,6 +98,29 @@ export async function buildApp(
       await client.getToken(); // warm cache: the bench measures the middleware, not the first token request
       app.use(grafxAuth(client));
       app.get('/hello', hello);
+      break;
+    }
+    case 'hello-mix': {
+      client = singleClient(endpoints);
+      await client.getToken();
+      const router = (middleware?: RequestHandler): express.Router => {
+        const r = express.Router();
+        if (middleware !== undefined) r.use(middleware);
+        r.get('/hello', hello);
+        return r;
+      };
+      const routers = new Map<string, express.Router>([
+        ['bare', router()],
+        ['noop', router(await noopMiddleware(client))],
+        ['noop-2', router(await noopMiddleware(client))],
+        ['grafx', router(grafxAuth(client))],
+      ]);
+      app.use('/:route', (req, res, next) => {
+        const picked = routers.get(String(req.params.route));
+        if (picked === undefined) next();
+        else picked(req, res, next);
+      });
+      routeCpu = new RouteCpuMeter();
       break;
     }
     case 'templates-grafx':
@@ -191,7 +220,26 @@ export async function buildApp(
     res.status(502).json({ error: 'upstream' });
   };
   app.use(onError);
-  return { app, client, failures: () => failures, ...(tenantStats === undefined ? {} : { tenantStats }) };
+  return {
+    app,
+    client,
+    failures: () => failures,
+    ...(tenantStats === undefined ? {} : { tenantStats }),
+    ...(routeCpu === undefined ? {} : { routeCpu, listener: routeCpu.wrap(app) }),
+  };
+}
+
+/**
+ * What one more Express layer costs by itself: it does what grafxAuth's warm path must (a context object of the same
+ * shape on the request, from values prepared once), nothing else.
+ */
+async function noopMiddleware(client: GrafxClient): Promise<RequestHandler> {
+  const { integration, environment, token, expiresAt, api, paginate, generateOutput, waitForTask } =
+    await client.context();
+  return (req, _res, next) => {
+    req.grafx = { integration, environment, token, expiresAt, api, paginate, generateOutput, waitForTask };
+    next();
+  };
 }
 
 function singleClient(endpoints: StandInEndpoints): GrafxClient {

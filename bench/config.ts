@@ -5,7 +5,9 @@ export interface BenchConfig {
   quick: boolean;
   /** autocannon connections of every load run. */
   connections: number;
-  /** Scenario 1: rounds per variant (interleaved), seconds per round, seconds of warm-up per variant. */
+  /** Scenario 1, the routes of one process (requests in turn): rounds, seconds per round and of warm-up. */
+  sameProcess: { rounds: number; roundSeconds: number; warmupSeconds: number };
+  /** Scenario 1b, one process per app: rounds per variant (interleaved), seconds per round and of warm-up. */
   overhead: { rounds: number; roundSeconds: number; warmupSeconds: number };
   /** Scenario 2: the same for the end-to-end variants. */
   endToEnd: { rounds: number; roundSeconds: number; warmupSeconds: number };
@@ -27,8 +29,11 @@ export interface BenchConfig {
     roundSeconds: number;
     warmupSeconds: number;
   };
-  /** Scenario 7: micro-benchmark rounds (interleaved) and milliseconds per task and round. */
-  micro: { rounds: number; taskMs: number };
+  /**
+   * Scenario 7: micro-benchmark rounds; milliseconds per middleware task and round (tinybench); calls of each axios
+   * instance per round (in alternation).
+   */
+  micro: { rounds: number; taskMs: number; calls: number };
   /** Write a CPU profile of every app process into bench/profiles/ (node --cpu-prof). */
   profile: boolean;
   /** Where the JSON goes. */
@@ -51,6 +56,11 @@ export function benchConfig(defaultResultsPath: string): BenchConfig {
   return {
     quick,
     connections: envNumber('BENCH_CONNECTIONS', 16),
+    sameProcess: {
+      rounds: envNumber('BENCH_SAME_ROUNDS', quick ? 6 : 20),
+      roundSeconds,
+      warmupSeconds: envNumber('BENCH_WARMUP_SECONDS', quick ? 1 : 2),
+    },
     overhead: { rounds, roundSeconds, warmupSeconds },
     endToEnd: { rounds, roundSeconds, warmupSeconds: envNumber('BENCH_WARMUP_SECONDS', quick ? 0.5 : 2) },
     renewal: {
@@ -71,6 +81,7 @@ export function benchConfig(defaultResultsPath: string): BenchConfig {
     micro: {
       rounds: envNumber('BENCH_MICRO_ROUNDS', quick ? 10 : 15),
       taskMs: envNumber('BENCH_MICRO_TASK_MS', quick ? 40 : 150),
+      calls: envNumber('BENCH_MICRO_CALLS', quick ? 1000 : 4000),
     },
     profile: process.env.BENCH_PROFILE === '1',
     resultsPath: process.env.BENCH_RESULTS ?? defaultResultsPath,

@@ -1,5 +1,5 @@
 // bench/run.ts
-// `npm run bench`: CPU per request against a no-op layer and the static-token floor, many tenants, memory, a micro-benchmark; one table + JSON.
+// `npm run bench`: CPU per request against a no-op layer (in one process) and the static-token floor, many tenants, memory, micro; table + JSON.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { type BenchConfig, benchConfig } from './config.js';
 import { Child } from './ipc.js';
 import { type LatencySummary, type LoadResult, burst, load, median, pooled } from './load.js';
 import type { MemoryCommands, MemoryResult } from './memory-process.js';
-import type { MicroCommands } from './micro-process.js';
+import type { CallCost, MicroCommands } from './micro-process.js';
 import { zipfSampler } from './zipf.js';
 import { type PackageShare, packageShare } from './profile-share.js';
 import { type StandInEndpoints, tenantKey } from './shared.js';
@@ -178,6 +178,8 @@ function roundsOf(results: Map<string, Round[]>, name: string): Round[] {
 
 /** Every app of the bench, by name; all started at once, before any measurement, each in its own process. */
 interface Apps {
+  /** The bare, no-op and grafxAuth routes in one process (`hello-mix`); its routes are Apps of their own. */
+  mix: App;
   bare: App;
   /** A second bare app: how far two identical processes differ on this machine (an A/A control). */
   bare2: App;
@@ -198,8 +200,9 @@ async function startAll(
   burstStandIn: StandInEndpoints,
 ): Promise<Apps> {
   const lifetime = config.renewal.shortLifetimeSeconds;
-  const [bare, bare2, noop, grafxAuth, floor, grafx, recipe, long, shortApp, burstGrafx, burstRecipe] = await startApps(
-    [
+  const [mix, bare, bare2, noop, grafxAuth, floor, grafx, recipe, long, shortApp, burstGrafx, burstRecipe] =
+    await startApps([
+      { name: 'hello-mix', variant: 'hello-mix', endpoints: main, paths: ['/bare/hello'] },
       { name: 'hello-bare', variant: 'hello-bare', endpoints: main, paths: ['/hello'] },
       { name: 'hello-bare-2', variant: 'hello-bare', endpoints: main, paths: ['/hello'] },
       { name: 'hello-noop', variant: 'hello-noop', endpoints: main, paths: ['/hello'] },
@@ -211,10 +214,10 @@ async function startAll(
       { name: `tokens-${lifetime}s`, variant: 'tenants-grafx', endpoints: short, paths: tenantPaths },
       { name: 'burst-grafx', variant: 'tenants-grafx', endpoints: burstStandIn, paths: tenantPaths },
       { name: 'burst-recipe', variant: 'templates-recipe', endpoints: burstStandIn, paths: ['/templates'] },
-    ],
-  );
+    ]);
   if (burstRecipe === undefined) throw new Error('the apps did not start');
   return {
+    mix: mix as App,
     bare: bare as App,
     bare2: bare2 as App,
     noop: noop as App,
@@ -233,8 +236,107 @@ const byRps = (r: Round): number => r.rps;
 const BURST_TOKEN_DELAY_MS = 1000;
 const byCpu = (r: Round): number => r.cpuMicrosPerRequest;
 
+/** The routes of `hello-mix`; requests go to them in this order and back (A B C D D C B A ...). */
+const MIX_ROUTES = ['bare', 'noop-2', 'noop', 'grafx'] as const;
+type MixRoute = (typeof MIX_ROUTES)[number];
+
+/** One round of `hello-mix`: CPU time per request of each route, and the load run's requests/s (all routes). */
+interface MixRound {
+  cpuMicrosPerRequest: Record<MixRoute, number>;
+  /** Process CPU time per request outside the app's handler (reading, parsing, writing, the event loop). */
+  sharedMicrosPerRequest: number;
+  rps: number;
+  failed: number;
+  /** Requests whose answer was not finished when the handler returned (expected 0: see route-cpu.ts). */
+  unfinished: number;
+}
+
+/**
+ * The guard's measurement: the bare, no-op and grafxAuth routes in one process. Two processes running the same app
+ * differ by about 10 % on these machines (each JIT's state is a lottery), and one process's speed drifts from one
+ * second to the next with the machine's other work; so the routes share one process (the JIT, the heap, the Express
+ * code) and one load run, their requests in turn (A B C D D C B A ...), and the app measures the CPU time of each
+ * request's handling by route (route-cpu.ts). A route's CPU per request is the process's CPU time per request
+ * outside the handlers (the same for every route: reading, parsing, writing, the event loop) plus its own handler's
+ * per request. The routes of a round meet the same machine within a millisecond; a second no-op route (the A/A
+ * control) shows this measurement's own noise.
+ */
+async function sameProcessScenario(apps: Apps) {
+  const { rounds, roundSeconds, warmupSeconds } = config.sameProcess;
+  log(
+    `1. Middleware overhead in one process: bare, no-op, grafxAuth (warm) and a second no-op route, requests in ` +
+      `turn, ${rounds} rounds of ${roundSeconds} s`,
+  );
+  const { child, origin } = apps.mix;
+  const order = [...MIX_ROUTES, ...[...MIX_ROUTES].reverse()].map((route) => `/${route}/hello`);
+  let next = 0;
+  const mixRound = async (seconds: number): Promise<MixRound> => {
+    await child.call('routeCpu', undefined);
+    const before = await child.call('stats', undefined);
+    const result = await load({
+      origin,
+      paths: [],
+      nextPath: () => order[next++ % order.length] as string,
+      connections: config.connections,
+      durationSeconds: seconds,
+    });
+    const after = await child.call('stats', undefined);
+    const { routes, unfinished } = await child.call('routeCpu', undefined);
+    const measured = MIX_ROUTES.map((route) => routes[route] ?? { requests: 0, handlerMicros: 0 });
+    const requests = measured.reduce((sum, r) => sum + r.requests, 0);
+    const handlers = measured.reduce((sum, r) => sum + r.handlerMicros, 0);
+    const shared = (after.cpuMicros - before.cpuMicros - handlers) / requests;
+    const cpuMicrosPerRequest = Object.fromEntries(
+      MIX_ROUTES.map((route, i) => {
+        const { requests: n, handlerMicros } = measured[i] as { requests: number; handlerMicros: number };
+        return [route, n === 0 ? NaN : shared + handlerMicros / n];
+      }),
+    ) as Record<MixRoute, number>;
+    return { cpuMicrosPerRequest, sharedMicrosPerRequest: shared, rps: result.rps, failed: result.failed, unfinished };
+  };
+  await mixRound(warmupSeconds);
+  const measured: MixRound[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const r = await mixRound(roundSeconds);
+    measured.push(r);
+    const { bare, noop, grafx } = r.cpuMicrosPerRequest;
+    log(
+      `  round ${round + 1}/${rounds} CPU/req bare ${bare.toFixed(1)} µs, no-op ${noop.toFixed(1)}, grafxAuth ` +
+        `${grafx.toFixed(1)}, no-op-2 ${r.cpuMicrosPerRequest['noop-2'].toFixed(1)} (outside the handlers ` +
+        `${r.sharedMicrosPerRequest.toFixed(1)}); ${r.rps.toFixed(0)} req/s` +
+        (r.failed + r.unfinished > 0 ? `  FAILED ${r.failed}, unfinished ${r.unfinished}` : ''),
+    );
+  }
+  const route = (name: MixRoute) => ({
+    cpuMicrosPerRequest: median(measured.map((r) => r.cpuMicrosPerRequest[name])),
+    rounds: measured.map((r) => r.cpuMicrosPerRequest[name]),
+  });
+  const paired = (a: MixRoute, b: MixRoute): Ratio =>
+    quartiles(measured.map((r) => r.cpuMicrosPerRequest[a] / r.cpuMicrosPerRequest[b]));
+  return {
+    rounds,
+    roundSeconds,
+    /** requests/s of the load runs (all four routes together): the secondary figure. */
+    rps: median(measured.map((r) => r.rps)),
+    sharedMicrosPerRequest: median(measured.map((r) => r.sharedMicrosPerRequest)),
+    failed: measured.reduce((sum, r) => sum + r.failed, 0),
+    unfinished: measured.reduce((sum, r) => sum + r.unfinished, 0),
+    bare: route('bare'),
+    noop: route('noop'),
+    noop2: route('noop-2'),
+    grafxAuth: route('grafx'),
+    /** The guard: CPU per request of the no-op route / the grafxAuth route, round by round. */
+    noopOverGrafxCpu: paired('noop', 'grafx'),
+    /** The A/A control: the second no-op route / the first. */
+    noop2CpuRatio: paired('noop-2', 'noop'),
+    /** What one Express layer costs: CPU per request bare / no-op. */
+    bareOverNoopCpu: paired('bare', 'noop'),
+  };
+}
+
+/** The same three apps, each in its own process: the picture between processes, and the A/A control of scenario 2. */
 async function overheadScenario(apps: Apps) {
-  log('1. Middleware overhead: a route answering a few bytes, bare vs. behind grafxAuth (warm cache)');
+  log('1b. Middleware overhead between processes: bare, no-op and grafxAuth apps, each in its own process');
   // grafxAuth runs next to the bare app it is compared with; the A/A control runs farthest from it.
   const results = await interleaved([apps.bare, apps.grafxAuth, apps.noop, apps.bare2], config.overhead);
   const bare = roundsOf(results, apps.bare.name);
@@ -466,31 +568,50 @@ async function tenantsScenario(stand: Child<StandInCommands>) {
 }
 
 async function microScenario(endpoints: StandInEndpoints) {
-  const { rounds, taskMs } = config.micro;
-  log(`7. Micro-benchmark (tinybench, no HTTP): ${rounds} interleaved rounds of ${taskMs} ms per task`);
-  const child = new Child<MicroCommands>('micro', join(__dirname, 'micro-process.ts'));
+  const { rounds, taskMs, calls } = config.micro;
+  log(
+    `7. Micro-benchmark (no HTTP): ${rounds} rounds, a full GC before each: tinybench ${taskMs} ms per middleware, ` +
+      `then ${calls} calls each of plain axios and req.grafx.api in alternation`,
+  );
+  const child = new Child<MicroCommands>('micro', join(__dirname, 'micro-process.ts'), ['--expose-gc']);
   children.push(child);
-  const result = await child.call('measure', { endpoints, rounds, taskMs });
+  const result = await child.call('measure', { endpoints, rounds, taskMs, calls });
   await child.stop();
   const { ns } = result;
-  const spread = (values: readonly number[]) => quartiles(values);
   const ratio = (a: readonly number[], b: readonly number[]) =>
     quartiles(a.map((value, i) => value / (b[i] as number)));
+  /** A call's cost: the median call outside collection pauses, plus the pauses its side met, per call. */
+  const cost = (c: CallCost): number => c.medianNs + c.gcNs;
+  const plain = result.plainAxios.map(cost);
+  const ours = result.grafxApi.map(cost);
   const micro = {
     rounds,
     taskMs,
-    noop: spread(ns.noop),
-    grafxAuth: spread(ns.grafxAuth),
-    plainAxios: spread(ns.plainAxios),
-    grafxApi: spread(ns.grafxApi),
+    calls,
+    noop: quartiles(ns.noop),
+    grafxAuth: quartiles(ns.grafxAuth),
+    /** ns per call, round by round (see `cost`), and the collection pauses' share of it. */
+    plainAxios: quartiles(plain),
+    grafxApi: quartiles(ours),
+    plainAxiosGcNs: quartiles(result.plainAxios.map((c) => c.gcNs)),
+    grafxApiGcNs: quartiles(result.grafxApi.map((c) => c.gcNs)),
     /** no-op ns / grafxAuth ns per call, round by round. */
     noopOverGrafxAuth: ratio(ns.noop, ns.grafxAuth),
-    /** The guard: plain axios ns / req.grafx.api ns per call, round by round. */
-    plainOverGrafxApi: ratio(ns.plainAxios, ns.grafxApi),
+    /** The guard: plain axios / req.grafx.api per call, round by round. */
+    plainOverGrafxApi: ratio(plain, ours),
+    /** The same from the rounds' total times (every interruption of the machine included): a cross-check. */
+    plainOverGrafxApiTotals: ratio(
+      result.plainAxios.map((c) => c.meanNs),
+      result.grafxApi.map((c) => c.meanNs),
+    ),
   };
+  const { plainOverGrafxApi: guard } = micro;
   log(
     `  grafxAuth ${micro.grafxAuth.median.toFixed(0)} ns/call vs no-op ${micro.noop.median.toFixed(0)} ns; ` +
-      `req.grafx.api ${micro.grafxApi.median.toFixed(0)} ns/call vs plain axios ${micro.plainAxios.median.toFixed(0)} ns`,
+      `req.grafx.api ${micro.grafxApi.median.toFixed(0)} ns/call vs plain axios ${micro.plainAxios.median.toFixed(0)} ns: ` +
+      `plain / ours ${guard.median.toFixed(3)} (middle half ${guard.q1.toFixed(3)}–${guard.q3.toFixed(3)}; totals ` +
+      `${micro.plainOverGrafxApiTotals.median.toFixed(3)}, ${micro.plainOverGrafxApiTotals.q1.toFixed(3)}–` +
+      `${micro.plainOverGrafxApiTotals.q3.toFixed(3)})`,
   );
   return micro;
 }
@@ -543,6 +664,7 @@ async function main(): Promise<void> {
   const apps = await startAll(main, short, burstStandIn);
   log(`${Object.keys(apps).length} app processes started (${((performance.now() - started) / 1000).toFixed(1)} s)`);
 
+  const sameProcess = await sameProcessScenario(apps);
   const overhead = await overheadScenario(apps);
   const endToEnd = await endToEndScenario(apps);
   const renewal = await renewalScenario(apps, stand);
@@ -555,8 +677,14 @@ async function main(): Promise<void> {
   await stand.stop();
 
   const seconds = (performance.now() - started) / 1000;
-  const targets: Target[] = targetRows({ overhead, endToEnd, renewal, tokens, memory, tenants, micro });
-  const rows: Row[] = targets.map(({ scenario, result, target, met }) => ({ scenario, result, target, met }));
+  const targets: Target[] = targetRows({ sameProcess, overhead, endToEnd, renewal, tokens, memory, tenants, micro });
+  const rows: Row[] = targets.map(({ scenario, result, spread, target, met }) => ({
+    scenario,
+    result,
+    spread,
+    target,
+    met,
+  }));
   const results = {
     machine: host,
     /** The machine's 1-minute load average before and after the run (other work on it shows here). */
@@ -564,6 +692,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     seconds,
     config: benchSettings(config),
+    sameProcess,
     overhead,
     endToEnd,
     renewal,
