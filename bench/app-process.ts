@@ -10,12 +10,7 @@ import { type StandInEndpoints, tenantKey } from './shared.js';
 /** The commands this process answers (see bench/run.ts). */
 export type AppCommands = {
   start: {
-    args: {
-      variant: AppVariant;
-      endpoints: StandInEndpoints;
-      integrations: number;
-      cacheMax?: number;
-    };
+    args: { variant: AppVariant; endpoints: StandInEndpoints; integrations: number; cacheMax?: number };
     result: { port: number };
   };
   /** Forgets the client's cached tokens (a cold start). */
