@@ -86,7 +86,8 @@ export class ApiClients {
       return made;
     };
     this.#facade = axiosFacades({ interceptors: interceptors(), ownInterceptors: interceptors });
-    this.#defaults = mergeDefaults(axios.defaults, {});
+    // A copy with fast properties (axios's merge makes a null-prototype object), spread once per integration.
+    this.#defaults = { ...mergeDefaults(axios.defaults, {}) };
   }
 
   /** The API client of `integration`: an AxiosInstance whose base URL is `apiBaseURL`. */

@@ -121,8 +121,11 @@ export function axiosFacades(core: FacadeCore): (defaults: Defaults) => AxiosIns
   return (defaults) => {
     const context = Object.create(shared, {
       defaults: { value: defaults, writable: true, enumerable: true, configurable: true },
-    }) as AxiosContext & { request: AxiosInstance['request'] };
-    const facade = context.request.bind(context) as unknown as AxiosInstance & Facade;
+    }) as AxiosContext & { request(configOrUrl: unknown, config?: unknown): Promise<unknown> };
+    // A closure rather than bind(): bind() works out a name ("bound request") for every function it makes.
+    const facade = function (configOrUrl: unknown, config?: unknown) {
+      return context.request(configOrUrl, config);
+    } as unknown as AxiosInstance & Facade;
     Object.setPrototypeOf(facade, FACADE_PROTOTYPE);
     Object.defineProperty(facade, CONTEXT, { value: context });
     return facade;
