@@ -23,6 +23,8 @@ export type AppCommands = {
   routeCpu: { args: undefined; result: RouteCpuTake };
   /** The many-tenants app's counts, and the heap after a full collection (with --expose-gc). */
   tenantStats: { args: undefined; result: TenantStats & { heapUsed: number } };
+  /** The many-tenants app's counts alone: cheap (no health report, no collection), to take around a measured run. */
+  tenantCounts: { args: undefined; result: Omit<TenantStats, 'held'> };
 };
 
 let built: BuiltApp | undefined;
@@ -63,6 +65,11 @@ serve<AppCommands>({
     };
     await Promise.all(Array.from({ length: 32 }, worker));
     return undefined;
+  },
+  tenantCounts() {
+    const counts = built?.tenantCounts?.();
+    if (counts === undefined) throw new Error('not the many-tenants app');
+    return counts;
   },
   tenantStats() {
     const stats = built?.tenantStats?.();

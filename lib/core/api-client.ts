@@ -1,13 +1,17 @@
 // lib/core/api-client.ts
-// createApiClient(): an axios instance bound to one environment API that sends the bearer token and retries once on 401.
+// ApiClients: an axios instance per integration, bound to its environment API: bearer token, renewal, one retry on 401.
 import axios, {
+  type AxiosAdapter,
+  type AxiosError,
   type AxiosInstance,
+  type AxiosPromise,
   type AxiosRequestConfig,
   type AxiosResponse,
-  type CreateAxiosDefaults,
   type InternalAxiosRequestConfig,
 } from 'axios';
 import { REDACTED_AUTHORIZATION, scrubApiError } from './api-error-scrubber.js';
+import { type BeforeRedirect, chainHooks, guardsRedirects, leftApi, tokenStripper } from './api-redirects.js';
+import { axiosFacades, mergeDefaults } from './axios-facade.js';
 import { DEFAULT_REJECTION_RENEWAL_INTERVAL_MS } from './options.js';
 import { RejectionGuard } from './rejection-guard.js';
 import type { ApiRejectsFreshTokensEvent, RequestRetriedEvent } from './telemetry.js';
@@ -29,8 +33,6 @@ export interface TokenSource {
 }
 
 export interface ApiClientSettings {
-  /** axios defaults of the instance (its `baseURL` is always `apiBaseURL`). */
-  defaults?: CreateAxiosDefaults;
   events?: ApiClientEvents;
   /** @default Date.now */
   clock?: () => number;
@@ -38,180 +40,244 @@ export interface ApiClientSettings {
   rejectionRenewalIntervalMs?: number;
 }
 
-/** Marks a request already repeated after a 401 (a string key: axios's mergeConfig drops symbols). */
+// String keys, not symbols: axios's mergeConfig runs twice per request, and symbol keys cost it several percent.
+/** The integration whose API client made a request (carried in its defaults, so in every config axios makes). */
+const INTEGRATION = '__grafxIntegration';
+/** The adapter the app's config named (or axios's default list), which the package's adapter calls. */
+const APP_ADAPTER = '__grafxAppAdapter';
+/** Marks a request already repeated after a 401. */
 const RETRIED = '__grafxRetriedAfter401';
 /** axios's own test for an absolute URL (protocol-relative `//host` included). */
 const ABSOLUTE_URL = /^([a-z][a-z\d+\-.]*:)?\/\//i;
 
-type MarkedConfig = InternalAxiosRequestConfig & { [RETRIED]?: true };
-type BeforeRedirect = NonNullable<AxiosRequestConfig['beforeRedirect']>;
-/** Marks the package's redirect hooks (so a retried request is not wrapped twice). */
-const GUARDS_REDIRECTS = Symbol('express-grafx-auth.guardsRedirects');
-type GuardedHook = BeforeRedirect & { [GUARDS_REDIRECTS]?: true };
-/** What an answer's request shows of the URLs it went through: follow-redirects' (http adapter), or XHR's. */
-interface AnsweredRequest {
-  res?: { responseUrl?: unknown; redirects?: unknown };
-  responseURL?: unknown;
+type MarkedConfig = InternalAxiosRequestConfig & {
+  [INTEGRATION]?: IntegrationApi;
+  [APP_ADAPTER]?: AxiosRequestConfig['adapter'];
+  [RETRIED]?: true;
+};
+
+/**
+ * The API clients of one GrafxClient: one AxiosInstance per integration, each a light facade (see axiosFacades) over
+ * one shared axios core whose interceptors serve every integration. Requests to the integration's API origin carry
+ * `Authorization: Bearer <token>` (never requests to another origin, nor a redirect away from it); a 401 from the API
+ * renews the token (if no one else did) and repeats the request once, unless the login server hands back the very
+ * token refused, or a 401 already caused a token request within `rejectionRenewalIntervalMs`: then the 401 is handed
+ * back. Errors it rejects with keep `response.status` and `response.data` but not the token, in no property, hidden
+ * ones included.
+ */
+export class ApiClients {
+  readonly #shared: SharedSettings;
+  readonly #facade: (defaults: AxiosInstance['defaults']) => AxiosInstance;
+  /** axios's defaults as they were when the client was made, shared (never written) by every integration's. */
+  readonly #defaults: AxiosInstance['defaults'];
+
+  constructor(tokens: TokenSource, settings: ApiClientSettings = {}) {
+    this.#shared = {
+      tokens,
+      events: settings.events,
+      clock: settings.clock ?? Date.now,
+      rejectionRenewalIntervalMs: settings.rejectionRenewalIntervalMs ?? DEFAULT_REJECTION_RENEWAL_INTERVAL_MS,
+    };
+    const interceptors = (): AxiosInstance['interceptors'] => {
+      const made = new axios.Axios({}).interceptors;
+      // Synchronous: with no interceptor of the app's, axios then runs a request as it does with no interceptor.
+      made.request.use(routeThroughPackage, undefined, { synchronous: true });
+      made.response.use(accepted, rejected);
+      return made;
+    };
+    this.#facade = axiosFacades({ interceptors: interceptors(), ownInterceptors: interceptors });
+    // A copy with fast properties (axios's merge makes a null-prototype object), spread once per integration.
+    this.#defaults = { ...mergeDefaults(axios.defaults, {}) };
+  }
+
+  /** The API client of `integration`: an AxiosInstance whose base URL is `apiBaseURL`. */
+  create(integration: string, apiBaseURL: string): AxiosInstance {
+    const state = new IntegrationApi(integration, apiBaseURL, this.#shared);
+    const defaults = { ...this.#defaults, baseURL: apiBaseURL, [INTEGRATION]: state };
+    return state.bind(this.#facade(defaults));
+  }
+}
+
+interface SharedSettings {
+  readonly tokens: TokenSource;
+  readonly events: ApiClientEvents | undefined;
+  readonly clock: () => number;
+  readonly rejectionRenewalIntervalMs: number;
+}
+
+/** The request interceptor: hands the request to the package's adapter, keeping the app's adapter for it to call. */
+function routeThroughPackage(config: MarkedConfig): MarkedConfig {
+  if (config[INTEGRATION] !== undefined && config.adapter !== packageAdapter) {
+    config[APP_ADAPTER] = config.adapter;
+    config.adapter = packageAdapter;
+  }
+  return config;
 }
 
 /**
- * An axios instance whose base URL is `apiBaseURL`. Requests to that origin carry `Authorization: Bearer <token>`
- * (never requests to another origin, nor a redirect away from it); a 401 from the API renews the token (if no one
- * else did) and repeats the request once, unless the login server hands back the very token refused, or a 401
- * already caused a token request within `rejectionRenewalIntervalMs`: then the 401 is handed back. Errors it rejects
- * with keep `response.status` and `response.data` but not the token, in no property, hidden ones included.
+ * The adapter of every API client: it sees the request as it goes out (after the app's interceptors and axios's
+ * transforms), adds the token when it goes to the API's origin (waiting only when there is no usable token), and
+ * calls the app's adapter.
  */
-export function createApiClient(
-  integration: string,
-  apiBaseURL: string,
-  tokens: TokenSource,
-  settings: ApiClientSettings = {},
-): AxiosInstance {
-  const { events, clock = Date.now } = settings;
-  const apiOrigin = new URL(apiBaseURL).origin;
-  const api = axios.create({ ...settings.defaults, baseURL: apiBaseURL });
-  const guard = new RejectionGuard(settings.rejectionRenewalIntervalMs ?? DEFAULT_REJECTION_RENEWAL_INTERVAL_MS, clock);
+const packageAdapter: AxiosAdapter = (config) => {
+  const marked = config as MarkedConfig;
+  const adapter = axios.getAdapter(marked[APP_ADAPTER] ?? axios.defaults.adapter, config);
+  const integration = marked[INTEGRATION];
+  return integration === undefined ? adapter(config) : integration.send(marked, adapter);
+};
 
-  const goesToApi = (config: InternalAxiosRequestConfig): boolean => {
-    const url = config.url ?? '';
-    if (config.allowAbsoluteUrls !== false && ABSOLUTE_URL.test(url))
-      return new URL(url, apiBaseURL).origin === apiOrigin;
-    const base = config.baseURL;
-    return base === apiBaseURL || (base !== undefined && new URL(base, apiBaseURL).origin === apiOrigin);
-  };
+function accepted(response: AxiosResponse): AxiosResponse {
+  (response.config as MarkedConfig | undefined)?.[INTEGRATION]?.accepted(response);
+  return response;
+}
 
-  // A redirect hook that drops the token when a redirect leaves the API origin: one per instance (no allocation per
-  // request); a request with a hook of the app's own gets a wrapper that calls the app's first, then ours.
-  const stripTokenOffApi: BeforeRedirect = (options) => {
-    if (originOf(options.href) === apiOrigin) return;
-    const headers = options.headers as Record<string, unknown> | undefined;
-    for (const name of Object.keys(headers ?? {})) {
-      if (name.toLowerCase() === 'authorization') delete headers?.[name];
-    }
-  };
-  const appDefaultHook = settings.defaults?.beforeRedirect;
-  const instanceHook = appDefaultHook === undefined ? stripTokenOffApi : chainHooks(appDefaultHook, stripTokenOffApi);
-  api.defaults.beforeRedirect = instanceHook;
-  const guardRedirects = (config: InternalAxiosRequestConfig): void => {
-    const hook = config.beforeRedirect as GuardedHook | undefined;
-    if (hook === instanceHook || hook?.[GUARDS_REDIRECTS] === true) return;
-    config.beforeRedirect = hook === undefined ? instanceHook : chainHooks(hook, stripTokenOffApi);
-  };
+function rejected(error: unknown): Promise<AxiosResponse> {
+  if (!axios.isAxiosError(error)) return Promise.reject(error);
+  const config = error.config as MarkedConfig | undefined;
+  const integration = config?.[INTEGRATION];
+  if (config === undefined || integration === undefined) return Promise.reject(scrubApiError(error, sentToken(config)));
+  return integration.rejected(error, config);
+}
 
+/**
+ * What one integration's API client holds: its origin, the header of its last token, its 401 limit and redirect hook
+ * (made on first need). Only private fields: what reaches a request config (and so an error) shows nothing of them.
+ */
+class IntegrationApi {
+  readonly #key: string;
+  readonly #apiBaseURL: string;
+  readonly #apiOrigin: string;
+  readonly #shared: SharedSettings;
+  #api: AxiosInstance | undefined;
+  #guard: RejectionGuard | undefined;
   // The header of the last token seen, built once per token rather than once per request.
-  let lastRecord: TokenRecord | undefined;
-  let lastHeader = '';
-  const authorize = (config: InternalAxiosRequestConfig, record: TokenRecord): InternalAxiosRequestConfig => {
-    if (record !== lastRecord) {
-      lastRecord = record;
-      lastHeader = `Bearer ${record.token}`;
-    }
-    config.headers.set('Authorization', lastHeader);
-    guardRedirects(config);
-    return config;
-  };
-  // Not an async function: with a cached token the config is returned at once, no promise of its own (the warm path);
-  // only a request that must wait for a token gets a promise.
-  api.interceptors.request.use((config) => {
-    if (!goesToApi(config)) {
+  #lastRecord: TokenRecord | undefined;
+  #lastHeader = '';
+  #stripper: BeforeRedirect | undefined;
+  /** The last app hook chained with the stripper, and the chain (made once, not per request). */
+  #chained: [BeforeRedirect, BeforeRedirect] | undefined;
+
+  constructor(key: string, apiBaseURL: string, shared: SharedSettings) {
+    this.#key = key;
+    this.#apiBaseURL = apiBaseURL;
+    this.#apiOrigin = new URL(apiBaseURL).origin;
+    this.#shared = shared;
+  }
+
+  /** Ties this state to its API client (through which a refused request is repeated). */
+  bind(api: AxiosInstance): AxiosInstance {
+    this.#api = api;
+    return api;
+  }
+
+  /** Sends a request with the app's adapter, with the token when it goes to the API's origin. */
+  send(config: MarkedConfig, adapter: AxiosAdapter): AxiosPromise {
+    if (!this.#goesToApi(config)) {
       config.headers.delete('Authorization');
-      return config;
+      return adapter(config);
     }
-    const found = tokens.get(integration);
-    return found instanceof Promise ? found.then((record) => authorize(config, record)) : authorize(config, found);
-  });
+    // With a cached token, no promise of its own (the warm path); only a request that must wait for a token gets one.
+    const found = this.#shared.tokens.get(this.#key);
+    return found instanceof Promise
+      ? found.then((record) => adapter(this.#authorize(config, record)))
+      : adapter(this.#authorize(config, found));
+  }
 
-  /** The token to repeat a request refused with `sent`: a newer one, or undefined when renewing is pointless now. */
-  const tokenForRetry = async (sent: string): Promise<TokenRecord | undefined> => {
-    const found = tokens.get(integration);
-    if (found instanceof Promise) return found; // the cache lost it meanwhile: fetched (or joined) as any request would
-    if (found.token !== sent) return found; // someone renewed it already: no token request
-    return guard.renew(sent, () => tokens.renewAfterRejection(integration, sent));
-  };
+  accepted(response: AxiosResponse): void {
+    const guard = this.#guard;
+    if (guard?.rejecting !== true) return;
+    if (!leftApi(response.request, this.#apiOrigin) && sentToken(response.config) !== undefined && guard.accepted())
+      this.#shared.events?.tokenAccepted(this.#key);
+  }
 
-  const refused = (config: MarkedConfig, sameToken: boolean): void => {
-    const event: ApiRejectsFreshTokensEvent | undefined = guard.refused()
-      ? {
-          integration,
-          method: methodOf(config),
-          path: pathOf(config.url),
-          sameToken,
-          nextRenewalAt: new Date(guard.nextRenewalAt),
-        }
-      : undefined;
-    events?.tokenRefused(integration, clock(), event);
-  };
-
-  const accepted = (response: AxiosResponse): AxiosResponse => {
-    if (guard.rejecting) {
-      const config = response.config as MarkedConfig;
-      if (!leftApi(response.request, apiOrigin) && sentToken(config) !== undefined && guard.accepted())
-        events?.tokenAccepted(integration);
-    }
-    return response;
-  };
-
-  api.interceptors.response.use(accepted, async (error: unknown) => {
-    if (!axios.isAxiosError(error)) throw error;
-    const config = error.config as MarkedConfig | undefined;
+  async rejected(error: AxiosError, config: MarkedConfig): Promise<AxiosResponse> {
     const sent = sentToken(config);
     // Only the API's own 401 to a request that carried a token says anything about the token.
-    if (
-      error.response?.status !== 401 ||
-      config === undefined ||
-      sent === undefined ||
-      leftApi(error.request, apiOrigin)
-    )
+    if (error.response?.status !== 401 || sent === undefined || leftApi(error.request, this.#apiOrigin))
       throw scrubApiError(error, sent);
     if (config[RETRIED] === true) {
-      refused(config, false); // the renewed token was refused as well
+      this.#refused(config, false); // the renewed token was refused as well
       throw scrubApiError(error, sent);
     }
     if (!isReplayable(config.data)) throw scrubApiError(error, sent);
     let record: TokenRecord | undefined;
     try {
-      record = await tokenForRetry(sent);
+      record = await this.#tokenForRetry(sent);
     } catch (renewalError) {
       scrubApiError(error, sent);
       throw renewalError;
     }
     if (record === undefined || record.token === sent) {
       // The login server handed back the very token refused, or a 401 renewed it moments ago: repeating is pointless.
-      refused(config, record !== undefined);
+      this.#refused(config, record !== undefined);
       throw scrubApiError(error, sent);
     }
     config[RETRIED] = true;
-    events?.requestRetried({ integration, method: methodOf(config), path: pathOf(config.url) });
-    return api.request(config);
-  });
+    this.#shared.events?.requestRetried({ integration: this.#key, method: methodOf(config), path: pathOf(config.url) });
+    const api = this.#api;
+    if (api === undefined) throw scrubApiError(error, sent);
+    return api(config);
+  }
 
-  return api;
-}
+  #goesToApi(config: InternalAxiosRequestConfig): boolean {
+    const url = config.url ?? '';
+    if (config.allowAbsoluteUrls !== false && ABSOLUTE_URL.test(url))
+      return new URL(url, this.#apiBaseURL).origin === this.#apiOrigin;
+    const base = config.baseURL;
+    return (
+      base === this.#apiBaseURL || (base !== undefined && new URL(base, this.#apiBaseURL).origin === this.#apiOrigin)
+    );
+  }
 
-/** A redirect hook that runs the app's hook, then the package's (marked, so a retried request is not wrapped twice). */
-function chainHooks(app: BeforeRedirect, ours: BeforeRedirect): GuardedHook {
-  const hook: GuardedHook = (options, response, request) => {
-    app(options, response, request);
-    ours(options, response, request);
-  };
-  hook[GUARDS_REDIRECTS] = true;
-  return hook;
-}
+  #authorize(config: InternalAxiosRequestConfig, record: TokenRecord): InternalAxiosRequestConfig {
+    if (record !== this.#lastRecord) {
+      this.#lastRecord = record;
+      this.#lastHeader = `Bearer ${record.token}`;
+    }
+    config.headers.set('Authorization', this.#lastHeader);
+    this.#guardRedirects(config);
+    return config;
+  }
 
-/** Whether an answer came from (or through) another origin than the API's, after redirects. */
-function leftApi(request: unknown, apiOrigin: string): boolean {
-  const seen = request as AnsweredRequest | undefined;
-  const urls: unknown[] = [seen?.res?.responseUrl, seen?.responseURL];
-  const redirects = seen?.res?.redirects;
-  if (Array.isArray(redirects)) for (const hop of redirects) urls.push((hop as { url?: unknown } | null)?.url);
-  return urls.some((url) => typeof url === 'string' && url !== '' && originOf(url) !== apiOrigin);
-}
+  /** A redirect away from the API's origin loses the token: the package's hook runs after any of the app's. */
+  #guardRedirects(config: InternalAxiosRequestConfig): void {
+    const hook = config.beforeRedirect;
+    if (guardsRedirects(hook)) return;
+    this.#stripper ??= tokenStripper(this.#apiOrigin);
+    if (hook === undefined) {
+      config.beforeRedirect = this.#stripper;
+      return;
+    }
+    if (this.#chained?.[0] !== hook) this.#chained = [hook, chainHooks(hook, this.#stripper)];
+    config.beforeRedirect = this.#chained[1];
+  }
 
-function originOf(href: unknown): string | undefined {
-  try {
-    return typeof href === 'string' ? new URL(href).origin : undefined;
-  } catch {
-    return undefined;
+  #guardOf(): RejectionGuard {
+    this.#guard ??= new RejectionGuard(this.#shared.rejectionRenewalIntervalMs, this.#shared.clock);
+    return this.#guard;
+  }
+
+  /** The token to repeat a request refused with `sent`: a newer one, or undefined when renewing is pointless now. */
+  async #tokenForRetry(sent: string): Promise<TokenRecord | undefined> {
+    const { tokens } = this.#shared;
+    const found = tokens.get(this.#key);
+    if (found instanceof Promise) return found; // the cache lost it meanwhile: fetched (or joined) as any request would
+    if (found.token !== sent) return found; // someone renewed it already: no token request
+    return this.#guardOf().renew(sent, () => tokens.renewAfterRejection(this.#key, sent));
+  }
+
+  #refused(config: MarkedConfig, sameToken: boolean): void {
+    const guard = this.#guardOf();
+    const event: ApiRejectsFreshTokensEvent | undefined = guard.refused()
+      ? {
+          integration: this.#key,
+          method: methodOf(config),
+          path: pathOf(config.url),
+          sameToken,
+          nextRenewalAt: new Date(guard.nextRenewalAt),
+        }
+      : undefined;
+    this.#shared.events?.tokenRefused(this.#key, this.#shared.clock(), event);
   }
 }
 

@@ -1,7 +1,7 @@
 // lib/core/client.ts
 // createGrafxClient(): the framework-free core: tenants (static or loaded) + token cache + one API client per tenant.
 import type { AxiosInstance } from 'axios';
-import { type ApiClientSettings, createApiClient } from './api-client.js';
+import { ApiClients } from './api-client.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError, clientClosedError } from './errors.js';
 import { type GrafxClientOptions, type ResolvedIntegration, parseOptions } from './options.js';
 import { type GrafxClientEvents, Telemetry } from './telemetry.js';
@@ -94,7 +94,7 @@ export class GrafxClient {
   readonly #clock: () => number;
   readonly #storeConfigured: boolean;
   readonly #cacheMax: number;
-  readonly #apiSettings: ApiClientSettings;
+  readonly #apis: ApiClients;
 
   constructor(options: GrafxClientOptions) {
     const resolved = parseOptions(options);
@@ -115,7 +115,7 @@ export class GrafxClient {
     });
     this.#tokens = new TokenCache(resolved, this.#telemetry, this.#tenants);
     const { clock, rejectionRenewalIntervalMs } = resolved;
-    this.#apiSettings = { events: this.#telemetry, clock, rejectionRenewalIntervalMs };
+    this.#apis = new ApiClients(this.#tokens, { events: this.#telemetry, clock, rejectionRenewalIntervalMs });
     Object.defineProperty(this, CLIENT_BRAND, { value: true });
   }
 
@@ -350,7 +350,7 @@ export class GrafxClient {
   /** The tenant's API client, made on its first use; it goes with the tenant (its token source is the key). */
   #apiOf(tenant: Tenant): AxiosInstance {
     if (tenant.api === undefined) {
-      tenant.api = createApiClient(tenant.key, tenant.integration.apiBaseURL, this.#tokens, this.#apiSettings);
+      tenant.api = this.#apis.create(tenant.key, tenant.integration.apiBaseURL);
     }
     return tenant.api;
   }

@@ -95,10 +95,14 @@ export function secretForms(secret: string, clientId?: string): string[] {
 /** A function that removes every form of each secret from a text. */
 export type Redactor = (text: string) => string;
 
-/** A redactor of each secret; `clientId` adds the whole Basic-header forms of `clientId:secret`. */
+/**
+ * A redactor of each secret; `clientId` adds the whole Basic-header forms of `clientId:secret`. The forms are worked
+ * out on its first use: a token answer that is a grant never needs them.
+ */
 export function createRedactor(secrets: readonly string[], clientId?: string): Redactor {
-  const forms = secrets.flatMap((secret) => secretForms(secret, clientId)).sort((a, b) => b.length - a.length);
+  let forms: string[] | undefined;
   return (text) => {
+    forms ??= secrets.flatMap((secret) => secretForms(secret, clientId)).sort((a, b) => b.length - a.length);
     let result = text;
     for (const form of forms) result = eraseAll(result, form);
     return result;

@@ -1,0 +1,133 @@
+// lib/core/axios-facade.ts
+// axiosFacades(): a callable AxiosInstance over a shared axios core (a few hundred bytes where axios.create() costs ~5 KB).
+import axios, { type AxiosInstance, type AxiosRequestConfig, type CreateAxiosDefaults } from 'axios';
+
+type Interceptors = AxiosInstance['interceptors'];
+type Defaults = AxiosInstance['defaults'];
+
+/** axios's mergeConfig on defaults (a deep copy of `a` with `b` over it), typed for defaults objects. */
+export function mergeDefaults(a: object, b: object): Defaults {
+  return axios.mergeConfig(a as AxiosRequestConfig, b as AxiosRequestConfig) as unknown as Defaults;
+}
+
+/**
+ * What axios's own request methods (`Axios.prototype.request`, `get`, `getUri`...) read of `this`: the defaults and
+ * the interceptors. A facade's context inherits the interceptors of its core until the app touches them.
+ */
+export interface AxiosContext {
+  defaults: Defaults;
+  interceptors: Interceptors;
+}
+
+/** The axios core that facades share: interceptors for all of them, and how to make a facade its own set. */
+export interface FacadeCore {
+  readonly interceptors: Interceptors;
+  /** A new set of interceptors holding the core's own (then the app's go after them). */
+  ownInterceptors(): Interceptors;
+}
+
+const CONTEXT = Symbol('express-grafx-auth.axiosContext');
+const CORE = Symbol('express-grafx-auth.axiosCore');
+
+interface Facade {
+  [CONTEXT]?: AxiosContext & { readonly [CORE]: FacadeCore };
+}
+
+/** axios's request methods (request, get, post, getUri, ...: every method of its Axios class), bound on first use. */
+const METHODS = Object.getOwnPropertyNames(axios.Axios.prototype).filter(
+  (name) =>
+    name !== 'constructor' && typeof (axios.Axios.prototype as unknown as Record<string, unknown>)[name] === 'function',
+);
+
+function contextOf(facade: Facade): NonNullable<Facade[typeof CONTEXT]> {
+  const context = facade[CONTEXT];
+  if (context === undefined) throw new TypeError('express-grafx-auth: not an API client');
+  return context;
+}
+
+/** Gives the facade an own data property (shadowing the prototype's accessor from then on). */
+function own<T>(facade: object, name: string, value: T): T {
+  Object.defineProperty(facade, name, { value, writable: true, enumerable: true, configurable: true });
+  return value;
+}
+
+/**
+ * The prototype of every facade: a function (so facades stay callable) whose accessors make, on first use, what
+ * axios.create() makes up front: each method bound to the context, own defaults (a deep copy: headers set on one
+ * integration's client never reach another's), own interceptors, `create()`.
+ */
+const FACADE_PROTOTYPE: object = Object.create(Function.prototype, {
+  ...Object.fromEntries(
+    METHODS.map((name): [string, PropertyDescriptor] => [
+      name,
+      {
+        get(this: Facade) {
+          const context = contextOf(this) as unknown as Record<string, (...args: unknown[]) => unknown>;
+          const method = context[name];
+          return own(this, name, method?.bind(context));
+        },
+        set(this: Facade, value: unknown) {
+          own(this, name, value);
+        },
+        configurable: true,
+      },
+    ]),
+  ),
+  defaults: {
+    get(this: Facade) {
+      const context = contextOf(this);
+      context.defaults = mergeDefaults(context.defaults, {});
+      return own(this, 'defaults', context.defaults);
+    },
+    set(this: Facade, value: Defaults) {
+      contextOf(this).defaults = own(this, 'defaults', value);
+    },
+    configurable: true,
+  },
+  interceptors: {
+    get(this: Facade) {
+      const context = contextOf(this);
+      context.interceptors = context[CORE].ownInterceptors();
+      return own(this, 'interceptors', context.interceptors);
+    },
+    configurable: true,
+  },
+  create: {
+    get(this: Facade) {
+      const context = contextOf(this);
+      // An ordinary axios instance with this one's defaults, none of the package's own keys (so no token logic).
+      const create = (config?: CreateAxiosDefaults): AxiosInstance => {
+        const defaults = Object.fromEntries(Object.entries(context.defaults));
+        return axios.create(mergeDefaults(defaults, config ?? {}) as CreateAxiosDefaults);
+      };
+      return own(this, 'create', create);
+    },
+    configurable: true,
+  },
+});
+
+/**
+ * A maker of AxiosInstances on `core`, each with `defaults` of its own: callable like one (`api(config)`,
+ * `api(url, config)`), with every method of one. Each holds a bound function and a context of one field (its
+ * defaults; the core's interceptors are inherited) until the app reads its methods (each bound once), `defaults`
+ * (copied once) or `interceptors` (made its own once, the core's first).
+ */
+export function axiosFacades(core: FacadeCore): (defaults: Defaults) => AxiosInstance {
+  // What every context of this core inherits: axios's methods, the core's interceptors, the core.
+  const shared: object = Object.create(axios.Axios.prototype, {
+    interceptors: { value: core.interceptors, writable: true, enumerable: true, configurable: true },
+    [CORE]: { value: core },
+  });
+  return (defaults) => {
+    const context = Object.create(shared, {
+      defaults: { value: defaults, writable: true, enumerable: true, configurable: true },
+    }) as AxiosContext & { request(configOrUrl: unknown, config?: unknown): Promise<unknown> };
+    // A closure rather than bind(): bind() works out a name ("bound request") for every function it makes.
+    const facade = function (configOrUrl: unknown, config?: unknown) {
+      return context.request(configOrUrl, config);
+    } as unknown as AxiosInstance & Facade;
+    Object.setPrototypeOf(facade, FACADE_PROTOTYPE);
+    Object.defineProperty(facade, CONTEXT, { value: context });
+    return facade;
+  };
+}
