@@ -152,6 +152,7 @@ describe("an integration's API client", () => {
     const child = client.api('a').create({ timeout: 2_000 });
     expect(child.defaults.baseURL).toBe(standIn.apiBaseURL('cp-a'));
     expect(child.defaults.timeout).toBe(2_000);
+    expect(Object.keys(child.defaults).filter((key) => key.startsWith('__grafx'))).toEqual([]);
     await expect(child.get('/templates')).rejects.toMatchObject({ response: { status: 401 } });
     expect(standIn.apiRequests.at(-1)).toMatchObject({ status: 401, clientId: undefined });
     expect(standIn.counts.tokenRequests).toBe(1);

@@ -85,7 +85,11 @@ export class ApiClients {
       made.response.use(accepted, rejected);
       return made;
     };
-    this.#facade = axiosFacades({ interceptors: interceptors(), ownInterceptors: interceptors });
+    this.#facade = axiosFacades({
+      interceptors: interceptors(),
+      ownInterceptors: interceptors,
+      privateKeys: [INTEGRATION],
+    });
     // A copy with fast properties (axios's merge makes a null-prototype object), spread once per integration.
     this.#defaults = { ...mergeDefaults(axios.defaults, {}) };
   }

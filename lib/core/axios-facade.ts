@@ -24,6 +24,8 @@ export interface FacadeCore {
   readonly interceptors: Interceptors;
   /** A new set of interceptors holding the core's own (then the app's go after them). */
   ownInterceptors(): Interceptors;
+  /** Keys of the defaults that are the core's own: `create()` leaves them out of the instance it makes. */
+  readonly privateKeys: readonly string[];
 }
 
 const CONTEXT = Symbol('express-grafx-auth.axiosContext');
@@ -97,7 +99,10 @@ const FACADE_PROTOTYPE: object = Object.create(Function.prototype, {
       const context = contextOf(this);
       // An ordinary axios instance with this one's defaults, none of the package's own keys (so no token logic).
       const create = (config?: CreateAxiosDefaults): AxiosInstance => {
-        const defaults = Object.fromEntries(Object.entries(context.defaults));
+        const { privateKeys } = context[CORE];
+        const defaults = Object.fromEntries(
+          Object.entries(context.defaults).filter(([key]) => !privateKeys.includes(key)),
+        );
         return axios.create(mergeDefaults(defaults, config ?? {}) as CreateAxiosDefaults);
       };
       return own(this, 'create', create);
