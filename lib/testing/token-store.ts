@@ -30,6 +30,8 @@ export interface TokenCheck {
 
 /** Tokens that expired longer ago than this are forgotten (then they count as unknown). */
 const FORGET_AFTER_MS = 24 * 3600_000;
+/** How often, at most, the tokens are swept for forgotten ones (a sweep walks them all). */
+const SWEEP_INTERVAL_MS = 60_000;
 
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
@@ -41,6 +43,8 @@ export class TokenStore {
   private readonly tokens = new Map<string, IssuedToken>();
   /** Per client, the token the login server hands out again while it is outside the reuse window. */
   private readonly current = new Map<string, string>();
+  /** When the tokens were last swept: minting walks them at most once a minute, not on every grant. */
+  private lastSweep = 0;
 
   constructor(
     /** `expires_in` of newly minted tokens, in seconds. */
@@ -111,6 +115,8 @@ export class TokenStore {
   }
 
   private forgetOldTokens(now: number): void {
+    if (now - this.lastSweep < SWEEP_INTERVAL_MS) return;
+    this.lastSweep = now;
     for (const [value, token] of this.tokens) {
       if (token.expiresAt + FORGET_AFTER_MS < now) this.tokens.delete(value);
     }
