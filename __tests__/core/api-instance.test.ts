@@ -43,6 +43,8 @@ describe("an integration's API client", () => {
     expect((await b.get('/templates')).status).toBe(200);
     expect(sent.map((headers) => headers['X-Tenant'])).toEqual(['a', undefined]);
     expect(a.defaults.baseURL).toBe(standIn.apiBaseURL('cp-a'));
+    // what the app reads and sets is axios's own: no redirect hook of the package's
+    expect(b.defaults.beforeRedirect).toBeUndefined();
     expect(b.defaults.baseURL).toBe(standIn.apiBaseURL('cp-b'));
     expect(standIn.apiRequests.map((r) => [r.environment, r.status])).toEqual([
       ['cp-a', 200],
@@ -153,6 +155,14 @@ describe("an integration's API client", () => {
     expect(child.defaults.baseURL).toBe(standIn.apiBaseURL('cp-a'));
     expect(child.defaults.timeout).toBe(2_000);
     expect(Object.keys(child.defaults).filter((key) => key.startsWith('__grafx'))).toEqual([]);
+    expect(child.defaults.adapter).toEqual(axios.defaults.adapter);
+    expect(child.defaults.beforeRedirect).toBeUndefined();
+    // what the app set on its client's defaults goes to the instance create() makes
+    const api = client.api('b');
+    const hook = (): void => undefined;
+    api.defaults.beforeRedirect = hook;
+    api.defaults.adapter = 'http';
+    expect(api.create().defaults).toMatchObject({ beforeRedirect: hook, adapter: 'http' });
     await expect(child.get('/templates')).rejects.toMatchObject({ response: { status: 401 } });
     expect(standIn.apiRequests.at(-1)).toMatchObject({ status: 401, clientId: undefined });
     expect(standIn.counts.tokenRequests).toBe(1);

@@ -89,15 +89,32 @@ export class ApiClients {
       interceptors: interceptors(),
       ownInterceptors: interceptors,
       privateKeys: [INTEGRATION],
+      // What the app sees and sets: axios's adapter list and no redirect hook, as on any instance; the request
+      // interceptor puts the package's adapter (and the adapter its hook) in front of whatever the app sets there.
+      ownDefaults: ({ beforeRedirect, ...defaults }) => ({
+        ...defaults,
+        adapter: defaults.adapter === packageAdapter ? this.#defaults.adapter : defaults.adapter,
+        ...(beforeRedirect === undefined || guardsRedirects(beforeRedirect) ? {} : { beforeRedirect }),
+      }),
     });
     // A copy with fast properties (axios's merge makes a null-prototype object), spread once per integration.
     this.#defaults = { ...mergeDefaults(axios.defaults, {}) };
   }
 
-  /** The API client of `integration`: an AxiosInstance whose base URL is `apiBaseURL`. */
+  /**
+   * The API client of `integration`: an AxiosInstance whose base URL is `apiBaseURL`. Its defaults name the package's
+   * adapter and redirect hook, so that a request the app did not give an adapter or hook of its own needs no change
+   * on its way (the defaults the app reads, once it reads them, show axios's own instead: see `ownDefaults`).
+   */
   create(integration: string, apiBaseURL: string): AxiosInstance {
     const state = new IntegrationApi(integration, apiBaseURL, this.#shared);
-    const defaults = { ...this.#defaults, baseURL: apiBaseURL, [INTEGRATION]: state };
+    const defaults = {
+      ...this.#defaults,
+      baseURL: apiBaseURL,
+      adapter: packageAdapter,
+      beforeRedirect: state.stripper,
+      [INTEGRATION]: state,
+    };
     return state.bind(this.#facade(defaults));
   }
 }
@@ -157,7 +174,8 @@ class IntegrationApi {
   // The header of the last token seen, built once per token rather than once per request.
   #lastRecord: TokenRecord | undefined;
   #lastHeader = '';
-  #stripper: BeforeRedirect | undefined;
+  /** The redirect hook that drops the token off the API's origin (in the client's defaults). */
+  readonly stripper: BeforeRedirect;
   /** The last app hook chained with the stripper, and the chain (made once, not per request). */
   #chained: [BeforeRedirect, BeforeRedirect] | undefined;
 
@@ -166,6 +184,7 @@ class IntegrationApi {
     this.#apiBaseURL = apiBaseURL;
     this.#apiOrigin = new URL(apiBaseURL).origin;
     this.#shared = shared;
+    this.stripper = tokenStripper(this.#apiOrigin);
   }
 
   /** Ties this state to its API client (through which a refused request is repeated). */
@@ -246,13 +265,12 @@ class IntegrationApi {
   /** A redirect away from the API's origin loses the token: the package's hook runs after any of the app's. */
   #guardRedirects(config: InternalAxiosRequestConfig): void {
     const hook = config.beforeRedirect;
-    if (guardsRedirects(hook)) return;
-    this.#stripper ??= tokenStripper(this.#apiOrigin);
+    if (hook === this.stripper || guardsRedirects(hook)) return;
     if (hook === undefined) {
-      config.beforeRedirect = this.#stripper;
+      config.beforeRedirect = this.stripper;
       return;
     }
-    if (this.#chained?.[0] !== hook) this.#chained = [hook, chainHooks(hook, this.#stripper)];
+    if (this.#chained?.[0] !== hook) this.#chained = [hook, chainHooks(hook, this.stripper)];
     config.beforeRedirect = this.#chained[1];
   }
 
