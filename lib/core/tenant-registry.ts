@@ -36,6 +36,7 @@ export class TenantRegistry {
   /** Keys the loader did not know, remembered briefly (a negative cache, bounded). */
   readonly #unknown: LRUCache<string, true> | undefined;
   readonly #loads = new InFlight<Tenant | undefined>();
+  #generation = 0;
   /** What, besides URL and client, decides which token the login server grants: the audience and any tokenParams. */
   readonly #requestIdentity: string;
 
@@ -54,7 +55,11 @@ export class TenantRegistry {
       ignoreFetchAbort: true,
       // 'set' is a reload replacing a tenant: `rotated` says so once the new one is held.
       dispose: (_tenant, key, reason) => {
+        this.#generation += 1;
         if (reason !== 'set') hooks.dropped(key);
+      },
+      onInsert: () => {
+        this.#generation += 1;
       },
       fetchMethod: (key, stale) => this.#load(key, stale),
     });
@@ -70,6 +75,11 @@ export class TenantRegistry {
   /** Whether integrations are loaded on demand (`integrations` is a function). */
   get loads(): boolean {
     return this.#loader !== undefined;
+  }
+
+  /** Changes whenever a tenant is held, replaced or dropped: while it stays the same, a held tenant is still held. */
+  get generation(): number {
+    return this.#generation;
   }
 
   /** How many tenants are held. */

@@ -47,6 +47,7 @@ export class TokenCache {
   readonly #closing = new AbortController();
   /** `#closing.signal.aborted`, as a plain field: read on every request (AbortSignal's getter checks its receiver). */
   #closed = false;
+  #generation = 0;
 
   /** @param tenants where credentials come from; by default a registry of the options' static integrations. */
   constructor(options: ResolvedOptions, telemetry: Telemetry, tenants?: TenantSource) {
@@ -70,6 +71,12 @@ export class TokenCache {
       ttlResolution: 0,
       // An evicted integration's fetch in flight still answers the callers waiting for it (and #pending new ones).
       ignoreFetchAbort: true,
+      onInsert: () => {
+        this.#generation += 1;
+      },
+      dispose: () => {
+        this.#generation += 1;
+      },
       fetchMethod: (key, stale, { options: entry, context }) => this.#fetchToken(key, stale, entry, context),
     });
   }
@@ -144,6 +151,14 @@ export class TokenCache {
     this.#closing.abort();
     await Promise.allSettled([...this.#pending.values()]);
     this.#cache.clear();
+  }
+
+  /**
+   * Changes whenever a token is stored, replaced or dropped (renewed, evicted, deleted, cleared): while it stays the
+   * same, a record taken from the cache is still the cached one until its own times say otherwise.
+   */
+  get generation(): number {
+    return this.#generation;
   }
 
   get closed(): boolean {
