@@ -328,10 +328,10 @@ export function targetRows(m: Measured): Target[] {
       value: tenants.loginServerRequests - tenants.loads,
     },
     {
-      scenario: '6. … heap after each round (after a full GC)',
+      scenario: '6. … heap before and after the measured rounds (after a full GC)',
       result:
-        `first ${tenants.heapFirstMB.toFixed(1)} MB, last ${tenants.heapLastMB.toFixed(1)} MB, ` +
-        `max ${tenants.heapMaxMB.toFixed(1)} MB (${heapGrowth >= 0 ? '+' : ''}${(heapGrowth * 100).toFixed(1)} %)`,
+        `before ${tenants.heapFirstMB.toFixed(1)} MB, after ${tenants.heapLastMB.toFixed(1)} MB ` +
+        `(${heapGrowth >= 0 ? '+' : ''}${(heapGrowth * 100).toFixed(1)} %)`,
       spread: '',
       target: 'flat (last within 5 % of first)',
       met: Math.abs(heapGrowth) <= 0.05,
