@@ -1,9 +1,8 @@
 // __tests__/core/api-instance.test.ts
 // Each integration's API client is a whole AxiosInstance of its own (defaults, interceptors, methods), over one shared core.
-import express from 'express';
 import axios, { type AxiosAdapter, AxiosHeaders } from 'axios';
 import { createGrafxClient } from 'express-grafx-auth';
-import { serve } from '../helpers/serve.js';
+import { ownApi } from '../helpers/own-api.js';
 import { useStandIn } from '../helpers/stand-in.js';
 
 const standIn = useStandIn();
@@ -54,13 +53,7 @@ describe("an integration's API client", () => {
   });
 
   it("runs an app's interceptors on its own requests only, and adds the token after them", async () => {
-    const seen: Array<string | undefined> = [];
-    const other = express();
-    other.get('/echo', (req, res) => {
-      seen.push(req.get('authorization'));
-      res.json({ ok: true });
-    });
-    const served = await serve(other);
+    const other = await ownApi(() => ({ status: 200, json: { ok: true } }));
     const client = newClient();
     try {
       const a = client.api('a');
@@ -68,7 +61,7 @@ describe("an integration's API client", () => {
       a.interceptors.request.use((config) => {
         urls.push(String(config.url));
         // an app's interceptor that sends one path elsewhere: that request must go without the token
-        if (config.url === '/echo') config.baseURL = served.url;
+        if (config.url === '/echo') config.baseURL = other.origin;
         return config;
       });
       a.interceptors.response.use((response) => {
@@ -87,10 +80,10 @@ describe("an integration's API client", () => {
       });
       await a.get('/echo');
       expect(urls).toEqual(['/templates', '/echo']);
-      expect(seen).toEqual([undefined]);
+      expect(other.seen.map((r) => [r.url, r.authorization])).toEqual([['/echo', undefined]]);
     } finally {
       await client.close();
-      await served.close();
+      await other.close();
     }
   });
 
