@@ -94,8 +94,10 @@ describe('oidc-provider: client credentials with a resource indicator', () => {
     expect(data).toMatchObject({ clientId: 'post-client', aud: RESOURCE, scope: 'api:read', kid: provider.currentKid });
     const { token, expiresAt } = await client.context();
     expect(token.split('.')).toHaveLength(3);
-    // expires_in honoured: the JWT's exp and the cached expiry agree (within the second the provider rounds to)
-    expect(Math.abs(expiresAt.getTime() / 1000 - data.exp)).toBeLessThanOrEqual(1);
+    // expires_in honoured: the JWT's exp and the cached expiry agree within 2 s. exp is the issue time floored to the
+    // second plus the lifetime; the cached expiry is the time the answer arrived plus expires_in: they differ by up to
+    // a second plus the request's flight (a 1 s tolerance failed now and then on a loaded machine).
+    expect(Math.abs(expiresAt.getTime() / 1000 - data.exp)).toBeLessThanOrEqual(2);
     expect(provider.tokenRequests - requestsBefore).toBe(1);
   });
 
