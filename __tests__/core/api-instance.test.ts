@@ -127,6 +127,16 @@ describe("an integration's API client", () => {
     await client.close();
   });
 
+  it('keeps sending the token when the app replaces its defaults object', async () => {
+    const client = newClient();
+    const api = client.api('a');
+    // a new object, not a copy of the old one: only what the app put in it, and the package's own key kept
+    api.defaults = { baseURL: standIn.apiBaseURL('cp-a'), timeout: 5_000 } as typeof api.defaults;
+    expect((await api.get('/templates')).status).toBe(200);
+    expect(standIn.apiRequests.at(-1)).toMatchObject({ environment: 'cp-a', status: 200, clientId: standIn.clientId });
+    await client.close();
+  });
+
   it('is callable, its methods work unbound, and getUri() is axios own', async () => {
     const client = newClient();
     const api = client.api('a');

@@ -94,7 +94,14 @@ const FACADE_PROTOTYPE: object = Object.create(Function.prototype, {
       return own(this, 'defaults', context.defaults);
     },
     set(this: Facade, value: Defaults) {
-      contextOf(this).defaults = own(this, 'defaults', value);
+      // The app's new defaults, with the core's own keys kept (without them the core would not know the requests).
+      const context = contextOf(this);
+      const previous = context.defaults as unknown as Record<string, unknown>;
+      const next = value as unknown as Record<string, unknown>;
+      for (const key of context[CORE].privateKeys) {
+        if (Object.hasOwn(previous, key) && !Object.hasOwn(next, key)) next[key] = previous[key];
+      }
+      context.defaults = own(this, 'defaults', value);
     },
     configurable: true,
   },
@@ -125,9 +132,9 @@ const FACADE_PROTOTYPE: object = Object.create(Function.prototype, {
 
 /**
  * A maker of AxiosInstances on `core`, each with `defaults` of its own: callable like one (`api(config)`,
- * `api(url, config)`), with every method of one. Each holds a bound function and a context of one field (its
- * defaults; the core's interceptors are inherited) until the app reads its methods (each bound once), `defaults`
- * (copied once) or `interceptors` (made its own once, the core's first).
+ * `api(url, config)`), with every method of one. Each holds a function and a context of one field (its defaults; the
+ * core's interceptors are inherited) until the app reads its methods (each bound once), `defaults` (copied once) or
+ * `interceptors` (made its own once, the core's first).
  */
 export function axiosFacades(core: FacadeCore): (defaults: Defaults) => AxiosInstance {
   // What every context of this core inherits: axios's methods, the core's interceptors, the core.
