@@ -10,6 +10,7 @@ import axios, {
   type InternalAxiosRequestConfig,
 } from 'axios';
 import { REDACTED_AUTHORIZATION, scrubApiError } from './api-error-scrubber.js';
+import { ABSOLUTE_URL } from './api-link.js';
 import { type BeforeRedirect, chainHooks, guardsRedirects, leftApi, tokenStripper } from './api-redirects.js';
 import { axiosFacades, mergeDefaults } from './axios-facade.js';
 import { DEFAULT_REJECTION_RENEWAL_INTERVAL_MS } from './options.js';
@@ -47,8 +48,6 @@ const INTEGRATION = '__grafxIntegration';
 const APP_ADAPTER = '__grafxAppAdapter';
 /** Marks a request already repeated after a 401. */
 const RETRIED = '__grafxRetriedAfter401';
-/** axios's own test for an absolute URL (protocol-relative `//host` included). */
-const ABSOLUTE_URL = /^([a-z][a-z\d+\-.]*:)?\/\//i;
 
 type MarkedConfig = InternalAxiosRequestConfig & {
   [INTEGRATION]?: IntegrationApi;

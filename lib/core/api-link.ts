@@ -23,7 +23,8 @@ export function apiBaseOf(apiBaseURL: string): ApiBase {
 /** Spaces and control characters: a link with one is not taken apart and glued together again, it is refused. */
 // eslint-disable-next-line no-control-regex
 const UNSAFE_CHARACTERS = /[\u0000-\u0020\u007f]/;
-const ABSOLUTE_URL = /^([a-z][a-z\d+\-.]*:)?\/\//i;
+/** axios's own test for an absolute URL (protocol-relative `//host` included). */
+export const ABSOLUTE_URL = /^([a-z][a-z\d+\-.]*:)?\/\//i;
 
 /**
  * Resolves a link as the platform may give it: an absolute URL (`https://…`, `//host/…`), a path from the origin

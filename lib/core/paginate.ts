@@ -1,7 +1,7 @@
 // lib/core/paginate.ts
 // paginate(): every item of a paged list endpoint, one page at a time, following checked `links.nextPage` links.
 import type { AxiosInstance, AxiosRequestConfig } from 'axios';
-import { type ApiBase, MAX_LINK_LENGTH, describeLink, isInApiBase, resolveLink } from './api-link.js';
+import { ABSOLUTE_URL, type ApiBase, MAX_LINK_LENGTH, describeLink, isInApiBase, resolveLink } from './api-link.js';
 import { isIntegerIn } from './bounds.js';
 import { checkSignal } from './call-options.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError, configError } from './errors.js';
@@ -32,8 +32,6 @@ const MAX_PAGE_SIZE = 1000;
 const MAX_PAGE_BYTES = 16 * 1024 * 1024;
 /** Empty pages in a row that still link to a next one: past this, the list is taken for a loop. */
 const MAX_EMPTY_PAGES = 100;
-/** An absolute URL (or `//host`), as axios tells one apart from a path. */
-const ABSOLUTE_URL = /^([a-z][a-z\d+\-.]*:)?\/\//i;
 
 /**
  * An async iterable of the items (`data[]`) of every page of `path`. Pages are fetched one at a time, when the loop
