@@ -15,12 +15,15 @@ import { type BeforeRedirect, chainHooks, guardsRedirects, leftApi, tokenStrippe
 import { axiosFacades, mergeDefaults } from './axios-facade.js';
 import { DEFAULT_REJECTION_RENEWAL_INTERVAL_MS } from './options.js';
 import { RejectionGuard } from './rejection-guard.js';
+import type { ApiRetryMessage } from './diagnostics.js';
 import type { ApiRejectsFreshTokensEvent, RequestRetriedEvent } from './telemetry.js';
 import type { TokenRecord } from './token-record.js';
 
 /** What the API client tells (the client's Telemetry satisfies it): retries, refused and accepted tokens. */
 export interface ApiClientEvents {
   requestRetried(event: RequestRetriedEvent): void;
+  /** Runs the repeated request under the retry tracing channel and span (when anybody listens). */
+  traceRetry<T>(message: ApiRetryMessage, run: () => Promise<T>): Promise<T>;
   /** The API refused a fresh token; `event` only for the first refusal since the last renewal. */
   tokenRefused(integration: string, now: number, event?: ApiRejectsFreshTokensEvent): void;
   /** The API accepted a request again after refusing fresh tokens. */
@@ -235,10 +238,12 @@ class IntegrationApi {
       throw scrubApiError(error, sent);
     }
     config[RETRIED] = true;
-    this.#shared.events?.requestRetried({ integration: this.#key, method: methodOf(config), path: pathOf(config.url) });
+    const retry = { integration: this.#key, method: methodOf(config), path: pathOf(config.url) };
+    const events = this.#shared.events;
+    events?.requestRetried(retry);
     const api = this.#api;
     if (api === undefined) throw scrubApiError(error, sent);
-    return api(config);
+    return events === undefined ? api(config) : events.traceRetry({ ...retry, resendCount: 1 }, () => api(config));
   }
 
   #goesToApi(config: InternalAxiosRequestConfig): boolean {

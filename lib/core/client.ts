@@ -2,6 +2,7 @@
 // createGrafxClient(): the framework-free core: tenants (static or loaded) + token cache + one API client per tenant.
 import type { AxiosInstance } from 'axios';
 import { ApiClients } from './api-client.js';
+import { tokenChannel, traceCachedToken } from './diagnostics.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError, clientClosedError } from './errors.js';
 import { type GrafxClientOptions, type ResolvedIntegration, parseOptions } from './options.js';
 import { type GrafxClientEvents, Telemetry } from './telemetry.js';
@@ -112,7 +113,7 @@ export class GrafxClient {
     this.#clock = resolved.clock;
     this.#storeConfigured = resolved.store !== undefined;
     this.#cacheMax = resolved.cacheMax;
-    this.#telemetry = new Telemetry(Math.max(resolved.cacheMax, resolved.integrations.size));
+    this.#telemetry = new Telemetry(Math.max(resolved.cacheMax, resolved.integrations.size), resolved.openTelemetry);
     const loaded = this.loadsIntegrations;
     this.#tenants = new TenantRegistry(resolved, {
       dropped: (key) => {
@@ -158,7 +159,9 @@ export class GrafxClient {
     const key = this.#key(integration);
     if (this.#tokens.closed) throw clientClosedError(key);
     const found = this.#tokens.get(key);
-    return (found instanceof Promise ? await found : found).token;
+    if (found instanceof Promise) return (await found).token;
+    if (tokenChannel.hasSubscribers) traceCachedToken(key);
+    return found.token;
   }
 
   /**
@@ -227,6 +230,7 @@ export class GrafxClient {
       this.#clock() < this.#lastUntil &&
       !this.#tokens.closed
     ) {
+      if (tokenChannel.hasSubscribers) traceCachedToken(key);
       return this.#contextOf(this.#lastTenant as Tenant, this.#lastRecord as TokenRecord);
     }
     // The warm path: one look-up of the tenant (a static one is made on first use), one of its token.
@@ -242,6 +246,7 @@ export class GrafxClient {
         this.#lastUntil = Math.min(record.usableUntil, record.refreshDueAt, tenant.reloadAt);
         this.#lastTokens = this.#tokens.generation;
         this.#lastTenants = this.#tenants.generation;
+        if (tokenChannel.hasSubscribers) traceCachedToken(key);
         return this.#contextOf(tenant, record);
       }
     }

@@ -10,6 +10,8 @@ export type {
   TokenRenewalFailedEvent,
   TokenRenewedEvent,
 } from './telemetry.js';
+export { DIAGNOSTICS_CHANNELS } from './diagnostics.js';
+export type { ApiRetryMessage, TokenAcquisitionMessage } from './diagnostics.js';
 export { GRAFX_ERROR_CODES, GrafxAuthError, isGrafxAuthError } from './errors.js';
 export type { GrafxErrorCode } from './errors.js';
 export {

@@ -3,6 +3,7 @@
 import { MAX_CACHE_MAX, MAX_TIMER_MS, MAX_TOKEN_PARAMS, MAX_TOKEN_PARAM_LENGTH, isIntegerIn } from './bounds.js';
 import { configError } from './errors.js';
 import type { Logger } from './logger.js';
+import type { OpenTelemetrySettings } from './open-telemetry.js';
 import { quotedKey } from './redaction.js';
 import type { TokenStore } from './token-store.js';
 
@@ -198,6 +199,16 @@ export interface GrafxClientOptions {
    */
   logger?: Logger;
   /**
+   * OpenTelemetry metrics and spans (token acquisitions, renewals, failures by code, 401 retries, store outages),
+   * recorded when the app has `@opentelemetry/api` installed (an optional peer, `>=1 <2`) and an SDK registered;
+   * without the package nothing is loaded. `false` turns it off (the package is not even looked for).
+   * `{ integrationAttribute: true }` adds the integration key as the `grafx.integration` attribute (off by default:
+   * with thousands of tenants it would multiply every metric's series). No token, secret or client ID is ever an
+   * attribute.
+   * @default true
+   */
+  openTelemetry?: boolean | { integrationAttribute?: boolean };
+  /**
    * The clock, in milliseconds since the epoch. For tests only.
    * @default Date.now
    */
@@ -239,6 +250,8 @@ export interface ResolvedOptions {
   readonly rejectionRenewalIntervalMs: number;
   readonly store: TokenStore | undefined;
   readonly logger: Logger;
+  /** `false`: OpenTelemetry is off; else how to record to it. */
+  readonly openTelemetry: OpenTelemetrySettings | false;
   readonly clock: () => number;
 }
 
@@ -262,6 +275,7 @@ const CLIENT_OPTION_KEYS: Record<keyof GrafxClientOptions, true> = {
   rejectionRenewalIntervalMs: true,
   store: true,
   logger: true,
+  openTelemetry: true,
   clock: true,
 };
 const LOADING_KEYS: Record<keyof LoadingOptions, true> = { reloadAfterMs: true, unknownTtlMs: true, unknownMax: true };
@@ -339,6 +353,7 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
     throw configError('`logger` must be an object with a warn(message) method, such as console');
   }
   const logger = (opts.logger as Logger | undefined) ?? console;
+  const openTelemetry = parseOpenTelemetry(opts.openTelemetry);
 
   const integrations = new Map<string, ResolvedIntegration>();
   let loader: IntegrationLoader | undefined;
@@ -390,8 +405,31 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
     rejectionRenewalIntervalMs,
     store,
     logger,
+    openTelemetry,
     clock,
   };
+}
+
+const OPEN_TELEMETRY_KEYS: Record<keyof Exclude<GrafxClientOptions['openTelemetry'], boolean | undefined>, true> = {
+  integrationAttribute: true,
+};
+
+function parseOpenTelemetry(value: unknown): OpenTelemetrySettings | false {
+  if (value === undefined || value === true) return { integrationAttribute: false };
+  if (value === false) return false;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw configError(
+      `\`openTelemetry\` must be true, false or { integrationAttribute: boolean }, received ${describe(value)}`,
+    );
+  }
+  const given = value as Record<string, unknown>;
+  checkKnownKeys(given, Object.keys(OPEN_TELEMETRY_KEYS), 'openTelemetry.');
+  if (given.integrationAttribute !== undefined && typeof given.integrationAttribute !== 'boolean') {
+    throw configError(
+      `\`openTelemetry.integrationAttribute\` must be true or false, received ${describe(given.integrationAttribute)}`,
+    );
+  }
+  return { integrationAttribute: given.integrationAttribute === true };
 }
 
 function parseLoading(

@@ -3,6 +3,8 @@
 import { EventEmitter } from 'node:events';
 import createDebug from 'debug';
 import { LRUCache } from 'lru-cache';
+import { type ApiRetryMessage, type TokenAcquisitionMessage, apiRetryChannel, tokenChannel } from './diagnostics.js';
+import { type OpenTelemetrySettings, OpenTelemetryRecorder, loadOpenTelemetryApi } from './open-telemetry.js';
 
 /** A token was obtained: from the login server, or from the shared store (another instance asked for it). */
 export interface TokenRenewedEvent {
@@ -85,10 +87,44 @@ const log = {
 export class Telemetry {
   readonly #emitter = new EventEmitter();
   readonly #stats: LRUCache<string, IntegrationStats>;
+  /** Set once `@opentelemetry/api` is loaded (only when the app has it and `openTelemetry` is not false). */
+  #otel: OpenTelemetryRecorder | undefined;
 
-  /** @param statsMax how many integrations' counters are kept (those of tenants no longer held go first). */
-  constructor(statsMax = 10_000) {
+  /**
+   * @param statsMax how many integrations' counters are kept (those of tenants no longer held go first).
+   * @param openTelemetry how to record to OpenTelemetry, or false for not at all (`@opentelemetry/api` not loaded).
+   */
+  constructor(statsMax = 10_000, openTelemetry: OpenTelemetrySettings | false = false) {
     this.#stats = new LRUCache<string, IntegrationStats>({ max: statsMax });
+    if (openTelemetry === false) return;
+    const api = loadOpenTelemetryApi();
+    if (api instanceof Promise) {
+      void api.then((loaded) => {
+        if (loaded !== undefined) this.#otel = new OpenTelemetryRecorder(loaded, openTelemetry);
+      });
+    } else if (api !== undefined) {
+      this.#otel = new OpenTelemetryRecorder(api, openTelemetry);
+    }
+  }
+
+  /** Whether OpenTelemetry is being recorded to (`@opentelemetry/api` found and loaded). */
+  get openTelemetry(): boolean {
+    return this.#otel !== undefined;
+  }
+
+  /**
+   * Runs a token acquisition (store or login server) under the `express-grafx-auth:token` tracing channel and an
+   * OpenTelemetry span, each only when present. `message.source` is to be set by `run` before it resolves.
+   */
+  traceToken<T>(message: TokenAcquisitionMessage, run: () => Promise<T>): Promise<T> {
+    const traced = tokenChannel.hasSubscribers ? () => tokenChannel.tracePromise(run, message) : run;
+    return this.#otel === undefined ? traced() : this.#otel.traceToken(message, traced);
+  }
+
+  /** Runs the repeated request after a 401 under the `express-grafx-auth:api-retry` channel and a span, if present. */
+  traceRetry<T>(message: ApiRetryMessage, run: () => Promise<T>): Promise<T> {
+    const traced = apiRetryChannel.hasSubscribers ? () => apiRetryChannel.tracePromise(run, message) : run;
+    return this.#otel === undefined ? traced() : this.#otel.traceRetry(message, traced);
   }
 
   on<E extends keyof GrafxClientEvents>(event: E, listener: (payload: GrafxClientEvents[E]) => void): void {
@@ -134,6 +170,7 @@ export class Telemetry {
       event.source === 'store' ? 'shared store' : 'login server',
       event.expiresAt.toISOString(),
     );
+    this.#otel?.tokenObtained(event.integration, event.durationMs, event.source, event.renewal);
     this.#emit('tokenRenewed', event);
   }
 
@@ -148,6 +185,7 @@ export class Telemetry {
       event.code,
       event.status,
     );
+    this.#otel?.tokenFailed(event.integration, event.durationMs, event.code, event.renewal);
     this.#emit('tokenRenewalFailed', event);
   }
 
@@ -159,6 +197,7 @@ export class Telemetry {
       event.method,
       event.path,
     );
+    this.#otel?.requestRetried(event.integration, event.method);
     this.#emit('requestRetried', event);
   }
 
@@ -189,6 +228,7 @@ export class Telemetry {
 
   storeFault(reason: string): void {
     log.store('the token store is unavailable (%s)', reason);
+    this.#otel?.storeFault();
     this.#emit('storeFault', { reason });
   }
 

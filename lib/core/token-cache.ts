@@ -8,6 +8,7 @@ import type { ResolvedIntegration, ResolvedOptions } from './options.js';
 import type { Tenant } from './tenant.js';
 import { TenantRegistry } from './tenant-registry.js';
 import { TokenEndpoint } from './token-endpoint.js';
+import type { TokenAcquisitionMessage } from './diagnostics.js';
 import type { Telemetry } from './telemetry.js';
 import { type TokenRecord, tokenRecord } from './token-record.js';
 
@@ -222,12 +223,16 @@ export class TokenCache {
       return this.#grant(integration);
     };
     const fleetKey = context.tenant.storeKey;
-    const pending =
-      this.#fleet === undefined || fleetKey === undefined
+    const message: TokenAcquisitionMessage = { integration: key, source: undefined, renewal };
+    const acquire = async (): Promise<TokenRecord> => {
+      const acquired = await (this.#fleet === undefined || fleetKey === undefined
         ? grant()
-        : this.#fleet.fetch(fleetKey, key, purpose, grant, context.rejected);
+        : this.#fleet.fetch(fleetKey, key, purpose, grant, context.rejected));
+      message.source = asked ? 'login-server' : 'store';
+      return acquired;
+    };
     try {
-      const record = await pending;
+      const record = await this.#telemetry.traceToken(message, acquire);
       this.#failures.delete(key);
       // The cache entry lives exactly as long as the token may be handed out.
       entry.ttl = Math.max(1, record.usableUntil - this.#clock());
