@@ -1,52 +1,34 @@
-// __tests__/package/readme.test.ts
-// The README's code runs as written: every ```ts block compiles (strict, Express 4 and 5 types); sh/js/json blocks are not stale.
+// __tests__/package/docs.test.ts
+// The documentation's code runs as written: every ```ts block of README.md and docs/**/*.md compiles (strict, Express 4
+// and 5 types); sh/js/json blocks are not stale.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import express from 'express';
 import ts from 'typescript';
 import { createGrafxClient, grafxTokenHandler } from 'express-grafx-auth';
+import { type DocBlock, blockName, docBlocks } from '../helpers/doc-blocks.js';
 import { root } from '../helpers/pack.js';
 import { serve } from '../helpers/serve.js';
 import { useStandIn } from '../helpers/stand-in.js';
 import { EXPRESS_TYPES, type ExpressTypesVersion, type TypeCheckResult, typeCheck } from '../helpers/typecheck.js';
 
-interface Block {
-  lang: string;
-  /** The README line of the block's first code line. */
-  line: number;
-  code: string;
-}
+type Block = DocBlock;
 
-const README = readFileSync(join(root, 'README.md'), 'utf8');
-
-/** Every fenced block of the README, with its language and where it starts. */
-function blocks(markdown: string): Block[] {
-  const found: Block[] = [];
-  const lines = markdown.split('\n');
-  for (let index = 0; index < lines.length; index += 1) {
-    const open = /^```(\w*)\s*$/.exec(lines[index] ?? '');
-    if (!open) continue;
-    const end = lines.findIndex((text, at) => at > index && /^```\s*$/.test(text));
-    if (end === -1) throw new Error(`README.md:${index + 1}: a code block is not closed`);
-    found.push({ lang: open[1] ?? '', line: index + 2, code: lines.slice(index + 1, end).join('\n') });
-    index = end;
-  }
-  return found;
-}
-
-const ALL = blocks(README);
+const ALL = docBlocks();
 const TS_BLOCKS = ALL.filter((block) => block.lang === 'ts');
 /** Browser code (the Studio pages) says so on its first line, and is compiled as a bundler does. */
 const isBrowser = (block: Block): boolean => block.code.startsWith('// In the browser');
 /** Where a block's module lives for the compiler: a folder of the repository, so node_modules resolve as for a user. */
 const blockFile = (block: Block): string =>
-  join(root, '__readme__', `readme-line-${block.line}.${isBrowser(block) ? 'ts' : 'mts'}`);
-/** `__readme__/readme-line-40.mts:3:7` in a diagnostic → `README.md:42:7`. */
-const inReadme = (error: string): string =>
-  error.replace(
-    /^__readme__\/readme-line-(\d+)\.m?ts:(\d+):/,
-    (_all, start: string, line: string) => `README.md:${Number(start) + Number(line) - 1}:`,
-  );
+  join(root, '__docs__', `${blockName(block)}.${isBrowser(block) ? 'ts' : 'mts'}`);
+/** `__docs__/README.md-line-40.mts:3:7` in a diagnostic → `README.md:42:7`. */
+const inDocs = (error: string): string => {
+  const match = /^__docs__\/(\S+)-line-(\d+)\.m?ts:(\d+):/.exec(error);
+  if (!match) return error;
+  const block = ALL.find((found) => blockName(found) === `${match[1]}-line-${match[2]}`);
+  const place = `${block?.file ?? match[1]}:${Number(match[2]) + Number(match[3]) - 1}:`;
+  return place + error.slice(match[0].length);
+};
 
 it('has the blocks this test is about (every language it knows, nothing unlabelled)', () => {
   expect(TS_BLOCKS.length).toBeGreaterThanOrEqual(14);
@@ -54,7 +36,7 @@ it('has the blocks this test is about (every language it knows, nothing unlabell
   expect(ALL.filter((block) => !['ts', 'sh', 'js', 'json'].includes(block.lang))).toEqual([]);
 });
 
-describe.each([5, 4] as const)('every ```ts block of the README, as a module on @types/express %s', (version) => {
+describe.each([5, 4] as const)('every ```ts block of README.md and docs/, as a module on @types/express %s', (version) => {
   const server = TS_BLOCKS.filter((block) => !isBrowser(block));
   const browser = TS_BLOCKS.filter(isBrowser);
   const results: { server?: TypeCheckResult; browser?: TypeCheckResult } = {};
@@ -67,10 +49,10 @@ describe.each([5, 4] as const)('every ```ts block of the README, as a module on 
   it('compiles: server code as NodeNext ESM, browser code as a bundler does; strict, noUncheckedIndexedAccess', () => {
     // eslint-disable-next-line no-console -- the count of compiled blocks is this test's report
     console.log(
-      `README doc test, @types/express ${version}: ${server.length + browser.length} TypeScript blocks compiled ` +
+      `Doc test, @types/express ${version}: ${server.length + browser.length} TypeScript blocks compiled ` +
         `(${server.length} NodeNext ESM, ${browser.length} browser)`,
     );
-    expect([...results.server!.errors, ...results.browser!.errors].map(inReadme)).toEqual([]);
+    expect([...results.server!.errors, ...results.browser!.errors].map(inDocs)).toEqual([]);
     expect(server.length + browser.length).toBe(TS_BLOCKS.length);
     // the package's types are its sources (lib/), the SDK's its own declarations
     expect(results.server!.loaded).toEqual(expect.arrayContaining(['lib/index.ts', 'lib/express/middleware.ts']));
@@ -120,7 +102,7 @@ describe('sh, js and json blocks', () => {
       line
         .replace(/#.*$/, '')
         .split(/&&|;/)
-        .map((text) => ({ at: `README.md:${block.line + at}`, text: text.trim() })),
+        .map((text) => ({ at: `${block.file}:${block.line + at}`, text: text.trim() })),
     ),
   );
 
@@ -152,7 +134,7 @@ describe('sh, js and json blocks', () => {
     const errors = js.flatMap((block) => {
       const output = ts.transpileModule(block.code, { reportDiagnostics: true, fileName: 'block.mjs' });
       return (output.diagnostics ?? []).map(
-        (diagnostic) => `README.md:${block.line}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ')}`,
+        (diagnostic) => `${block.file}:${block.line}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ')}`,
       );
     });
     expect(errors).toEqual([]);
@@ -162,7 +144,7 @@ describe('sh, js and json blocks', () => {
     const standIn = useStandIn({ clients: [{ clientId: 'browser-id', clientSecret: 'browser-secret-value' }] });
 
     it('has the keys the real route answers with', async () => {
-      const [block, ...others] = ALL.filter((found) => found.lang === 'json');
+      const [block, ...others] = ALL.filter((found) => found.lang === 'json' && found.markers.includes('token-route'));
       expect(others).toEqual([]);
       const documented = Object.keys(JSON.parse(block?.code ?? '{}') as object).sort();
       const client = createGrafxClient({
@@ -186,3 +168,33 @@ describe('sh, js and json blocks', () => {
     });
   });
 });
+
+describe('the json block of the health report', () => {
+  const standIn = useStandIn();
+
+  it('has the fields client.health() has, at every level', async () => {
+    const [block, ...others] = ALL.filter((found) => found.lang === 'json' && found.markers.includes('health'));
+    expect(others).toEqual([]);
+    const client = createGrafxClient(standIn.options('cp-health'));
+    try {
+      await client.ready();
+      const shape = (value: unknown): unknown =>
+        typeof value === 'object' && value !== null
+          ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, shape(inner)]))
+          : typeof value;
+      const documented = JSON.parse(block?.code ?? '{}') as { integrations: Record<string, unknown> };
+      const real = client.health() as unknown as { integrations: Record<string, unknown> };
+      // the documented integration is 'default', as the single-integration options name it
+      expect(Object.keys(real.integrations)).toEqual(['default']);
+      const keysOnly = (value: unknown): unknown =>
+        typeof value === 'object' && value !== null
+          ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, keysOnly(inner)]).sort())
+          : 'leaf';
+      expect(keysOnly(documented)).toEqual(keysOnly(real));
+      expect(shape(documented.integrations.default)).toMatchObject({ canServe: 'boolean', hasToken: 'boolean' });
+    } finally {
+      await client.close();
+    }
+  });
+});
+
