@@ -97,19 +97,46 @@ describe('generateOutput', () => {
 
   it('stops after timeoutMs with GRAFX_TASK_TIMEOUT naming the task (which can be waited for again)', async () => {
     standIn.setOutputTasks({ runningPolls: 1_000_000 });
-    const grafx = await client.context();
-    const error = await taskFailure(grafx.generateOutput('mp4', {}, { ...FAST, timeoutMs: 30 }));
+    // Once the stand-in has answered a poll of this wait, the pause lasts until the wait is aborted: only the deadline
+    // ends it, after the start and a poll whatever the machine's load (a 30 ms deadline once fired before the start was
+    // answered). Before that first poll, pauses are real (generateOutput pauses between the start and its first poll).
+    let pollsBefore = standIn.counts.taskPolls;
+    let held = 0;
+    const workflows = workflowsWith((ms, signal) => {
+      if (standIn.counts.taskPolls === pollsBefore) return abortableSleep(ms, signal);
+      held += 1;
+      return new Promise((_resolve, reject) => {
+        signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+      });
+    });
+    const error = await taskFailure(workflows.generateOutput('mp4', {}, { ...FAST, timeoutMs: 1_000 }));
+    expect(error).toBeInstanceOf(GrafxTaskError);
     expect(error).toMatchObject({ code: GRAFX_ERROR_CODES.TASK_TIMEOUT, status: 504 });
     expect(error.taskId).toMatch(/^[0-9a-f-]{36}$/);
     expect(error.message).toContain(error.taskId);
+    expect(error.message).toContain('1000 ms');
     const polls = standIn.counts.taskPolls;
-    expect(polls).toBeGreaterThan(0);
+    expect(polls).toBe(pollsBefore + 1);
+    expect(held).toBe(1);
     standIn.setOutputTasks({});
+    pollsBefore = polls;
     // The caller looks again later, by the task's id.
-    const again = await taskFailure(grafx.waitForTask(`/output/tasks/${error.taskId}`, { ...FAST, timeoutMs: 20 }));
+    const again = await taskFailure(
+      workflows.waitForTask(`/output/tasks/${error.taskId}`, { ...FAST, timeoutMs: 1_000 }),
+    );
     expect(again.code).toBe(GRAFX_ERROR_CODES.TASK_TIMEOUT);
     expect(again.taskId).toBe(error.taskId);
-    expect(standIn.counts.taskPolls).toBeGreaterThan(polls);
+    expect(standIn.counts.taskPolls).toBe(polls + 1);
+    expect(held).toBe(2);
+  });
+
+  it('the public generateOutput() times out with GRAFX_TASK_TIMEOUT too (its real pauses)', async () => {
+    standIn.setOutputTasks({ runningPolls: 1_000_000 });
+    const grafx = await client.context();
+    const error = await taskFailure(
+      grafx.generateOutput('mp4', {}, { pollIntervalMs: 20, maxPollIntervalMs: 50, timeoutMs: 1_000 }),
+    );
+    expect(error).toMatchObject({ code: GRAFX_ERROR_CODES.TASK_TIMEOUT, status: 504 });
   });
 
   it('an abort stops the wait with signal.reason and polls no more', async () => {
