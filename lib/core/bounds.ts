@@ -22,6 +22,11 @@ export const MAX_MESSAGE_LENGTH = 500;
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The largest `cache.max` accepted (lru-cache allocates arrays of `max` entries up front). */
 export const MAX_CACHE_MAX = 100_000;
+/**
+ * The longest integration key, in characters (a header can carry 16 KB: a key is a tenant's name or ID). A longer one
+ * is unknown (400) without reaching the loader or any memory of the client.
+ */
+export const MAX_INTEGRATION_KEY_LENGTH = 256;
 /** How many extra form fields `tokenParams` may hold, and the longest value of one, in characters. */
 export const MAX_TOKEN_PARAMS = 32;
 export const MAX_TOKEN_PARAM_LENGTH = 4096;

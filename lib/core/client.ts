@@ -2,6 +2,7 @@
 // createGrafxClient(): the framework-free core: tenants (static or loaded) + token cache + one API client per tenant.
 import type { AxiosInstance } from 'axios';
 import { ApiClients } from './api-client.js';
+import { BoundedWaits } from './bounded-wait.js';
 import { tokenChannel, traceCachedToken } from './diagnostics.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError, clientClosedError } from './errors.js';
 import { type GrafxClientOptions, type ResolvedIntegration, parseOptions } from './options.js';
@@ -96,6 +97,7 @@ export class GrafxClient {
   readonly #storeConfigured: boolean;
   readonly #cacheMax: number;
   readonly #apis: ApiClients;
+  readonly #waits: BoundedWaits;
   // The last context handed out synchronously, and until when it holds (see context()): a request for the same key
   // while neither the tenants nor the tokens changed skips both LRU look-ups.
   #lastKey: string | undefined;
@@ -115,14 +117,22 @@ export class GrafxClient {
     this.#cacheMax = resolved.cacheMax;
     this.#telemetry = new Telemetry(Math.max(resolved.cacheMax, resolved.integrations.size), resolved.openTelemetry);
     const loaded = this.loadsIntegrations;
-    this.#tenants = new TenantRegistry(resolved, {
-      dropped: (key) => {
-        this.#tokens.delete(key);
-        if (loaded) this.#telemetry.forget(key);
+    // The client's own signal: close() aborts it, and with it every wait (the loader's, resolveIntegration's, the
+    // store's, the login server's).
+    const closing = new AbortController();
+    this.#waits = new BoundedWaits(closing.signal);
+    this.#tenants = new TenantRegistry(
+      resolved,
+      {
+        dropped: (key) => {
+          this.#tokens.delete(key);
+          if (loaded) this.#telemetry.forget(key);
+        },
+        rotated: (key) => this.#tokens.renew(key),
       },
-      rotated: (key) => this.#tokens.renew(key),
-    });
-    this.#tokens = new TokenCache(resolved, this.#telemetry, this.#tenants);
+      closing.signal,
+    );
+    this.#tokens = new TokenCache(resolved, this.#telemetry, this.#tenants, closing);
     const { clock, rejectionRenewalIntervalMs } = resolved;
     this.#apis = new ApiClients(this.#tokens, { events: this.#telemetry, clock, rejectionRenewalIntervalMs });
     Object.defineProperty(this, CLIENT_BRAND, { value: true });
@@ -344,9 +354,20 @@ export class GrafxClient {
   }
 
   /**
-   * Closes the client: aborts token requests in flight, starts no more renewals, forgets the tokens and drops the
-   * event listeners, so a process (or a test runner) can exit. Using the client afterwards fails with
-   * GRAFX_CLIENT_CLOSED.
+   * Waits for an app's own promise (the Express adapter's `resolveIntegration` answer) at most `timeoutMs`
+   * milliseconds, and no longer than the client is open: rejects with `timedOut()` once the time has passed, or with
+   * GRAFX_CLIENT_CLOSED (503) when the client closes meanwhile.
+   */
+  waitFor<T>(pending: PromiseLike<T>, timeoutMs: number, timedOut: () => Error): Promise<T> {
+    return this.#waits.wait(pending, { timeoutMs, timedOut, closed: () => clientClosedError() });
+  }
+
+  /**
+   * Closes the client: ends every wait at once (callers of `getToken`, `context`, `ready` and the middleware get
+   * GRAFX_CLIENT_CLOSED, even while the `integrations` loader or `resolveIntegration` has not answered; the loader's
+   * `signal` is aborted), aborts token requests in flight, starts no more renewals, forgets the tokens and drops the
+   * event listeners, so a process (or a test runner) can exit. Resolves once the token requests in flight have ended
+   * (promptly: none waits for the app's functions). Using the client afterwards fails with GRAFX_CLIENT_CLOSED.
    */
   async close(): Promise<void> {
     await this.#tokens.close();

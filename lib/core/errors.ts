@@ -11,6 +11,15 @@ export const GRAFX_ERROR_CODES = {
   INTEGRATION_UNKNOWN: 'GRAFX_INTEGRATION_UNKNOWN',
   /** The `integrations` loader threw or rejected (503; the loader's error is the `cause`). */
   INTEGRATION_LOAD_FAILED: 'GRAFX_INTEGRATION_LOAD_FAILED',
+  /** The `integrations` loader did not answer within `loading.timeoutMs` (504); its signal was aborted. */
+  INTEGRATION_LOAD_TIMEOUT: 'GRAFX_INTEGRATION_LOAD_TIMEOUT',
+  /**
+   * `loading.maxInFlight` loads of other keys were already waiting for the `integrations` loader: this key is not
+   * asked for now (503, `Retry-After: 1`); nothing queues.
+   */
+  INTEGRATION_LOAD_BUSY: 'GRAFX_INTEGRATION_LOAD_BUSY',
+  /** `resolveIntegration` (of `grafxAuth()` or the token route) did not answer within `resolveTimeoutMs` (504). */
+  INTEGRATION_RESOLVE_TIMEOUT: 'GRAFX_INTEGRATION_RESOLVE_TIMEOUT',
   /**
    * A synchronous method (`client.api(key)`, `client.integration(key)`) was called for an integration loaded on
    * demand that is not held right now: use `await client.context(key)` or `await client.lookup(key)` (500).
@@ -48,8 +57,10 @@ export const GRAFX_ERROR_CODES = {
   CLIENT_CLOSED: 'GRAFX_CLIENT_CLOSED',
   /** The token route was called with a method other than GET (405, `Allow: GET`). */
   METHOD_NOT_ALLOWED: 'GRAFX_METHOD_NOT_ALLOWED',
-  /** `paginate()`: a page was not `{ data: [...] }`, or its next-page link repeated the one just fetched (502). */
+  /** `paginate()`: a page was not `{ data: [...] }`, or its next-page link led back to a page already fetched (502). */
   LIST_INVALID_RESPONSE: 'GRAFX_LIST_INVALID_RESPONSE',
+  /** `paginate()`: the listing waited for the API longer than its `timeoutMs`, all pages together (504). */
+  LIST_TIMEOUT: 'GRAFX_LIST_TIMEOUT',
   /** A next-page or task link points outside the environment API (another origin or base path), or is too long (502). */
   LINK_REFUSED: 'GRAFX_LINK_REFUSED',
   /** `generateOutput()` was given a format other than pdf, png, jpg, gif, mp4, html (400). */

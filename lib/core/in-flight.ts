@@ -22,6 +22,11 @@ export class InFlight<V> {
     return started;
   }
 
+  /** How many fetches are in flight. */
+  get size(): number {
+    return this.#pending.size;
+  }
+
   /** Whether a fetch of `key` is in flight. */
   has(key: string): boolean {
     return this.#pending.has(key);

@@ -1,6 +1,13 @@
 // lib/core/options.ts
 // The public options of the client (with their defaults), the resolved configuration, and parseOptions().
-import { MAX_CACHE_MAX, MAX_TIMER_MS, MAX_TOKEN_PARAMS, MAX_TOKEN_PARAM_LENGTH, isIntegerIn } from './bounds.js';
+import {
+  MAX_CACHE_MAX,
+  MAX_INTEGRATION_KEY_LENGTH,
+  MAX_TIMER_MS,
+  MAX_TOKEN_PARAMS,
+  MAX_TOKEN_PARAM_LENGTH,
+  isIntegerIn,
+} from './bounds.js';
 import { configError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { OpenTelemetrySettings } from './open-telemetry.js';
@@ -24,6 +31,14 @@ export const DEFAULT_UNKNOWN_TTL_MS = 10_000;
 /** How many unknown keys are remembered at once. */
 export const DEFAULT_UNKNOWN_MAX = 10_000;
 const MAX_UNKNOWN_MAX = 1_000_000;
+/** How much key text the unknown keys remembered may hold together, in bytes (2 MiB; a key counts 2 bytes a character). */
+export const DEFAULT_UNKNOWN_MAX_BYTES = 2 * 1024 * 1024;
+const MAX_UNKNOWN_MAX_BYTES = 1024 * 1024 * 1024;
+/** The time limit of one call of the `integrations` loader: 10 seconds. */
+export const DEFAULT_LOAD_TIMEOUT_MS = 10_000;
+/** How many keys may wait for the `integrations` loader at once. */
+export const DEFAULT_LOAD_MAX_IN_FLIGHT = 1000;
+const MAX_LOAD_MAX_IN_FLIGHT = 100_000;
 /** After a 401 from the API, at most one token request per 30 seconds and integration. */
 export const DEFAULT_REJECTION_RENEWAL_INTERVAL_MS = 30_000;
 /** The longest `rejectionRenewalIntervalMs`: one hour. */
@@ -67,13 +82,25 @@ export interface IntegrationConfig {
   browser?: boolean;
 }
 
+/** What the `integrations` loader is given besides the key. */
+export interface IntegrationLoadOptions {
+  /**
+   * Aborted when the client stops waiting for this call: `loading.timeoutMs` passed, or the client is closing
+   * (`client.close()`). Pass it to your database or HTTP call, so that a hung load is cancelled rather than left
+   * running; the client answers its callers without waiting for the loader either way.
+   */
+  signal: AbortSignal;
+}
+
 /**
  * Loads one integration on its first use (integrations loaded on demand: one per tenant, from a database or a
  * secrets manager). `undefined` (or `null`) means no such integration. Called once for all concurrent first uses
- * of a key; asked again after `loading.reloadAfterMs`.
+ * of a key; asked again after `loading.reloadAfterMs`. The second argument carries a `signal` to pass on (see
+ * {@link IntegrationLoadOptions}). Its keys are 1 to 256 characters long (`MAX_INTEGRATION_KEY_LENGTH`).
  */
 export type IntegrationLoader = (
   key: string,
+  options: IntegrationLoadOptions,
 ) => IntegrationConfig | undefined | null | PromiseLike<IntegrationConfig | undefined | null>;
 
 /** Options of the integrations loaded on demand (`integrations` given as a function). */
@@ -96,6 +123,27 @@ export interface LoadingOptions {
    * @default 10000
    */
   unknownMax?: number;
+  /**
+   * How much key text the unknown keys remembered hold together, in bytes (a key counts 2 bytes per character):
+   * the least recently seen are forgotten first past it, whatever `unknownMax` says.
+   * @default 2097152 (2 MiB)
+   */
+  unknownMaxBytes?: number;
+  /**
+   * The time limit of one call of the loader, in milliseconds (1 to 2147483647). Past it, the callers waiting for that
+   * key get a 504 `GRAFX_INTEGRATION_LOAD_TIMEOUT` and the loader's `signal` is aborted; a held tenant being
+   * reloaded keeps its credentials.
+   * @default 10000 (10 seconds)
+   */
+  timeoutMs?: number;
+  /**
+   * How many keys may wait for the loader at once (1 to 100000). A new key past it gets a 503
+   * `GRAFX_INTEGRATION_LOAD_BUSY` (`Retry-After: 1`) at once, without calling the loader: nothing queues, so a
+   * database that stopped answering holds at most this many loads in memory. Callers of a key already being loaded
+   * share its load, as always.
+   * @default 1000
+   */
+  maxInFlight?: number;
 }
 
 /** Options of `createGrafxClient()`; `grafxAuth()` takes the same plus `resolveIntegration`. */
@@ -234,6 +282,9 @@ export interface ResolvedOptions {
   readonly reloadAfterMs: number;
   readonly unknownTtlMs: number;
   readonly unknownMax: number;
+  readonly unknownMaxBytes: number;
+  readonly loadTimeoutMs: number;
+  readonly loadMaxInFlight: number;
   /** The top-level `apiBaseURL` option as given (loaded integrations are resolved with it). */
   readonly apiBaseURL: string | ((environment: string) => string) | undefined;
   /** The key used when none is given: the only integration's, or undefined when there are several. */
@@ -278,7 +329,14 @@ const CLIENT_OPTION_KEYS: Record<keyof GrafxClientOptions, true> = {
   openTelemetry: true,
   clock: true,
 };
-const LOADING_KEYS: Record<keyof LoadingOptions, true> = { reloadAfterMs: true, unknownTtlMs: true, unknownMax: true };
+const LOADING_KEYS: Record<keyof LoadingOptions, true> = {
+  reloadAfterMs: true,
+  unknownTtlMs: true,
+  unknownMax: true,
+  unknownMaxBytes: true,
+  timeoutMs: true,
+  maxInFlight: true,
+};
 const INTEGRATION_KEYS: Record<keyof IntegrationConfig, true> = {
   clientId: true,
   clientSecret: true,
@@ -315,7 +373,8 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
     );
   }
   const apiBaseURL = opts.apiBaseURL;
-  if (apiBaseURL !== undefined && typeof apiBaseURL !== 'function') httpURL(apiBaseURL, 'apiBaseURL');
+  if (apiBaseURL !== undefined && typeof apiBaseURL !== 'function')
+    apiBase(httpURL(apiBaseURL, 'apiBaseURL'), 'apiBaseURL');
 
   let cacheMax = DEFAULT_CACHE_MAX;
   if (opts.cache !== undefined) {
@@ -380,6 +439,12 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
       const entries = Object.entries(opts.integrations as Record<string, unknown>);
       if (entries.length === 0) throw configError('`integrations` is empty: configure at least one integration');
       for (const [key, value] of entries) {
+        if (key.length > MAX_INTEGRATION_KEY_LENGTH) {
+          throw configError(
+            `\`integrations\` has a key longer than ${MAX_INTEGRATION_KEY_LENGTH} characters (${quotedKey(key)})`,
+          );
+        }
+        if (key === '') throw configError('`integrations` has an empty key: name each integration');
         integrations.set(key, resolveConfig(key, value, `integrations.${key}.`, apiBaseURL, httpURL));
       }
     }
@@ -435,11 +500,17 @@ function parseOpenTelemetry(value: unknown): OpenTelemetrySettings | false {
 function parseLoading(
   value: unknown,
   hasLoader: boolean,
-): Pick<ResolvedOptions, 'reloadAfterMs' | 'unknownTtlMs' | 'unknownMax'> {
+): Pick<
+  ResolvedOptions,
+  'reloadAfterMs' | 'unknownTtlMs' | 'unknownMax' | 'unknownMaxBytes' | 'loadTimeoutMs' | 'loadMaxInFlight'
+> {
   const loading = {
     reloadAfterMs: DEFAULT_RELOAD_AFTER_MS,
     unknownTtlMs: DEFAULT_UNKNOWN_TTL_MS,
     unknownMax: DEFAULT_UNKNOWN_MAX,
+    unknownMaxBytes: DEFAULT_UNKNOWN_MAX_BYTES,
+    loadTimeoutMs: DEFAULT_LOAD_TIMEOUT_MS,
+    loadMaxInFlight: DEFAULT_LOAD_MAX_IN_FLIGHT,
   };
   if (value === undefined) return loading;
   if (!hasLoader) {
@@ -460,6 +531,20 @@ function parseLoading(
   }
   if (given.unknownMax !== undefined) {
     loading.unknownMax = boundedInteger(given.unknownMax, 'loading.unknownMax', 1, MAX_UNKNOWN_MAX);
+  }
+  if (given.unknownMaxBytes !== undefined) {
+    loading.unknownMaxBytes = boundedInteger(
+      given.unknownMaxBytes,
+      'loading.unknownMaxBytes',
+      2 * MAX_INTEGRATION_KEY_LENGTH,
+      MAX_UNKNOWN_MAX_BYTES,
+    );
+  }
+  if (given.timeoutMs !== undefined) {
+    loading.loadTimeoutMs = boundedInteger(given.timeoutMs, 'loading.timeoutMs', 1, MAX_TIMER_MS);
+  }
+  if (given.maxInFlight !== undefined) {
+    loading.loadMaxInFlight = boundedInteger(given.maxInFlight, 'loading.maxInFlight', 1, MAX_LOAD_MAX_IN_FLIGHT);
   }
   return loading;
 }
@@ -528,7 +613,8 @@ function resolveIntegration(
       `\`${prefix}environment\` must be an environment's technical name such as "cp-abc-123" (letters, digits, '-', '.', '_')`,
     );
   }
-  const own = prefix === '' ? undefined : httpURL(config.apiBaseURL, `${prefix}apiBaseURL`);
+  const own =
+    prefix === '' ? undefined : apiBase(httpURL(config.apiBaseURL, `${prefix}apiBaseURL`), `${prefix}apiBaseURL`);
   let apiBaseURL = own;
   if (apiBaseURL === undefined && typeof topLevelBase === 'string') apiBaseURL = topLevelBase;
   if (apiBaseURL === undefined) {
@@ -539,7 +625,8 @@ function resolveIntegration(
     }
     if (typeof topLevelBase === 'function') {
       const computed: unknown = (topLevelBase as (env: string) => unknown)(environment);
-      apiBaseURL = httpURL(computed, `apiBaseURL(${JSON.stringify(environment)})`);
+      const name = `apiBaseURL(${JSON.stringify(environment)})`;
+      apiBaseURL = apiBase(httpURL(computed, name), name);
       if (apiBaseURL === undefined) throw configError(`\`apiBaseURL\` returned nothing for "${environment}"`);
     } else {
       apiBaseURL = defaultApiBaseURL(environment);
@@ -652,6 +739,17 @@ function optionalHttpURL(value: unknown, name: string, allowInsecureHttp = false
     );
   }
   return text;
+}
+
+/**
+ * An API base URL is a base: requests append paths to it, so a `?query` or `#fragment` (even an empty one) would end
+ * up in the middle of every request's path. Refused, whichever way the URL was given.
+ */
+function apiBase(url: string | undefined, name: string): string | undefined {
+  if (url !== undefined && /[?#]/.test(url)) {
+    throw configError(`\`${name}\` must not have a ?query or #fragment: give the API's base path only`);
+  }
+  return url;
 }
 
 function positiveInteger(value: unknown, name: string, max: number): number {

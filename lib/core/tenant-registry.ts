@@ -1,7 +1,9 @@
 // lib/core/tenant-registry.ts
 // TenantRegistry: the integrations held in an LRU (cache.max); static ones made on first use, loaded ones asked of the loader.
 import { LRUCache } from 'lru-cache';
-import { GRAFX_ERROR_CODES, GrafxAuthError } from './errors.js';
+import { MAX_INTEGRATION_KEY_LENGTH } from './bounds.js';
+import { BoundedWaits, type WaitLimit } from './bounded-wait.js';
+import { GRAFX_ERROR_CODES, GrafxAuthError, clientClosedError } from './errors.js';
 import { InFlight } from './in-flight.js';
 import type { Logger } from './logger.js';
 import {
@@ -10,7 +12,7 @@ import {
   type ResolvedOptions,
   resolveLoadedIntegration,
 } from './options.js';
-import { quotedKey } from './redaction.js';
+import { createRedactor, quotedKey, sanitizeServerText } from './redaction.js';
 import type { Tenant } from './tenant.js';
 import { storeKey } from './token-store.js';
 
@@ -36,17 +38,21 @@ export class TenantRegistry {
   /** Keys the loader did not know, remembered briefly (a negative cache, bounded). */
   readonly #unknown: LRUCache<string, true> | undefined;
   readonly #loads = new InFlight<Tenant | undefined>();
+  /** Every call of the loader is waited for at most `loading.timeoutMs`, and never once the client closes. */
+  readonly #waits: BoundedWaits;
   #generation = 0;
   /** What, besides URL and client, decides which token the login server grants: the audience and any tokenParams. */
   readonly #requestIdentity: string;
 
-  constructor(options: ResolvedOptions, hooks: TenantHooks) {
+  /** @param closing the client's: aborting it ends every wait for the loader (GRAFX_CLIENT_CLOSED) and aborts its signal. */
+  constructor(options: ResolvedOptions, hooks: TenantHooks, closing: AbortSignal) {
     this.#options = options;
     this.#static = options.integrations;
     this.#loader = options.loader;
     this.#clock = options.clock;
     this.#logger = options.logger;
     this.#hooks = hooks;
+    this.#waits = new BoundedWaits(closing);
     const { audience, tokenParams } = options;
     this.#requestIdentity = tokenParams.length === 0 ? audience : JSON.stringify([audience, tokenParams]);
     this.#cache = new LRUCache<string, Tenant>({
@@ -66,6 +72,9 @@ export class TenantRegistry {
     if (options.loader !== undefined && options.unknownTtlMs > 0) {
       this.#unknown = new LRUCache<string, true>({
         max: options.unknownMax,
+        // Bounded in bytes too: the keys' text (2 bytes a character) plus what an entry costs besides.
+        maxSize: options.unknownMaxBytes,
+        sizeCalculation: (_value, key) => 2 * key.length + UNKNOWN_ENTRY_BYTES,
         ttl: options.unknownTtlMs,
         perf: { now: options.clock },
       });
@@ -112,11 +121,16 @@ export class TenantRegistry {
     return created;
   }
 
-  /** The tenant of `key`: held, made, or loaded (once for all concurrent callers). Unknown: a 400 GrafxAuthError. */
+  /**
+   * The tenant of `key`: held, made, or loaded (once for all concurrent callers). Unknown (or longer than
+   * MAX_INTEGRATION_KEY_LENGTH): a 400 GrafxAuthError. More than `loading.maxInFlight` other keys loading: a 503.
+   */
   tenant(key: string): Tenant | Promise<Tenant> {
     const held = this.peek(key);
     if (held !== undefined) return held;
     if (this.#loader === undefined || this.#unknown?.has(key) === true) throw unknownIntegration(key);
+    if (key === '' || key.length > MAX_INTEGRATION_KEY_LENGTH) throw keyTooLong(key);
+    if (!this.#loads.has(key) && this.#loads.size >= this.#options.loadMaxInFlight) throw loadBusy(key, this.#options);
     return this.#loads
       .run(key, () => this.#cache.fetch(key))
       .then((tenant) => {
@@ -160,6 +174,8 @@ export class TenantRegistry {
   #reload(held: Tenant, now: number): void {
     held.reloadAt = now + Math.min(RELOAD_RETRY_MS, this.#options.reloadAfterMs);
     const { key } = held;
+    // Past the bound, the held credentials serve on; the reload is tried again in a few seconds.
+    if (!this.#loads.has(key) && this.#loads.size >= this.#options.loadMaxInFlight) return;
     this.#loads
       .run(key, () => this.#cache.fetch(key, { forceRefresh: true, allowStaleOnFetchRejection: true }))
       .then(
@@ -175,10 +191,13 @@ export class TenantRegistry {
     if (loader === undefined) return undefined;
     let config: unknown;
     try {
-      config = await loader(key);
+      const controller = new AbortController();
+      const answer = loader(key, { signal: controller.signal });
+      // (a plain answer is awaited too: what follows runs once lru-cache holds this fetch, as for a promise)
+      config = isThenable(answer) ? await this.#waits.wait(answer, this.#loadLimit(key), controller) : await answer;
     } catch (cause) {
-      const error = loadFailed(key, cause);
-      if (stale !== undefined) this.#warnReloadFailed(key, error);
+      const error = cause instanceof GrafxAuthError ? cause : loadFailed(key, cause);
+      if (stale !== undefined && error.code !== GRAFX_ERROR_CODES.CLIENT_CLOSED) this.#warnReloadFailed(stale, error);
       throw error;
     }
     if (config === undefined || config === null) {
@@ -190,8 +209,10 @@ export class TenantRegistry {
     let integration: ResolvedIntegration;
     try {
       integration = resolveLoadedIntegration(key, config, this.#options);
-    } catch (error) {
-      if (stale !== undefined) this.#warnReloadFailed(key, error as GrafxAuthError);
+    } catch (cause) {
+      // A row that throws while read (a getter, a decrypting column, a Proxy trap) failed to load, like a loader that threw.
+      const error = cause instanceof GrafxAuthError ? cause : loadFailed(key, cause);
+      if (stale !== undefined) this.#warnReloadFailed(stale, error);
       throw error;
     }
     const reloadAt = this.#clock() + this.#options.reloadAfterMs;
@@ -202,9 +223,23 @@ export class TenantRegistry {
     return this.#create(key, integration, reloadAt);
   }
 
-  #warnReloadFailed(key: string, error: GrafxAuthError): void {
+  /** The time limit of one loader call, and what its callers get when it passes or the client closes. */
+  #loadLimit(key: string): WaitLimit {
+    const { loadTimeoutMs } = this.#options;
+    return {
+      timeoutMs: loadTimeoutMs,
+      timedOut: () => loadTimedOut(key, loadTimeoutMs),
+      closed: () => clientClosedError(key),
+    };
+  }
+
+  /** Names the failure and its cause (the held secret removed from it, one line, bounded), never "undefined". */
+  #warnReloadFailed(held: Tenant, error: GrafxAuthError): void {
+    const { clientId, clientSecret } = held.integration;
+    const cause =
+      error.cause === undefined ? '' : `: ${describeCause(error.cause, createRedactor([clientSecret], clientId))}`;
     this.#logger.warn(
-      `express-grafx-auth: asking again for the credentials of integration ${quotedKey(key)} failed (${error.code}): ` +
+      `express-grafx-auth: asking again for the credentials of integration ${quotedKey(held.key)} failed (${error.code}${cause}): ` +
         'keeping the held ones, asking again in a few seconds',
     );
   }
@@ -227,10 +262,57 @@ export function unknownIntegration(key: string): GrafxAuthError {
   });
 }
 
+/** What an entry of the unknown keys costs besides its key's text, in bytes (lru-cache's slots and the key's header). */
+const UNKNOWN_ENTRY_BYTES = 64;
+
 function loadFailed(key: string, cause: unknown): GrafxAuthError {
   return new GrafxAuthError(
     GRAFX_ERROR_CODES.INTEGRATION_LOAD_FAILED,
-    `Loading GraFx integration ${quotedKey(key)} failed: the \`integrations\` function threw or rejected`,
+    `Loading GraFx integration ${quotedKey(key)} failed: the \`integrations\` function threw or rejected, or its answer could not be read`,
     { status: 503, integration: key, cause },
   );
+}
+
+function loadTimedOut(key: string, timeoutMs: number): GrafxAuthError {
+  return new GrafxAuthError(
+    GRAFX_ERROR_CODES.INTEGRATION_LOAD_TIMEOUT,
+    `Loading GraFx integration ${quotedKey(key)} took longer than ${timeoutMs} ms (\`loading.timeoutMs\`)`,
+    { status: 504, integration: key },
+  );
+}
+
+function loadBusy(key: string, options: ResolvedOptions): GrafxAuthError {
+  return new GrafxAuthError(
+    GRAFX_ERROR_CODES.INTEGRATION_LOAD_BUSY,
+    `GraFx integration ${quotedKey(key)} was not loaded: ${options.loadMaxInFlight} other loads are waiting for the \`integrations\` function (\`loading.maxInFlight\`)`,
+    { status: 503, integration: key, retryAfter: 1 },
+  );
+}
+
+function keyTooLong(key: string): GrafxAuthError {
+  return new GrafxAuthError(
+    GRAFX_ERROR_CODES.INTEGRATION_UNKNOWN,
+    `Unknown GraFx integration: a key is 1 to ${MAX_INTEGRATION_KEY_LENGTH} characters long, this one has ${key.length}`,
+    { status: 400 },
+  );
+}
+
+/** Whether a loader's answer is a promise of any kind (read once: a getter or Proxy trap that throws is a failed load). */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/** `Name: message` of an app's error, scrubbed and on one line; reading it may throw too (a Proxy), then says so. */
+function describeCause(cause: unknown, redact: (text: string) => string): string {
+  try {
+    const text =
+      cause instanceof Error ? `${String(cause.name)}: ${String(cause.message)}` : `a thrown ${typeof cause}`;
+    return sanitizeServerText(text, redact);
+  } catch {
+    return 'an error that could not be read';
+  }
 }

@@ -45,17 +45,26 @@ export class TokenCache {
   readonly #pending = new InFlight<TokenRecord>();
   readonly #fleet: FleetTokenFetch | undefined;
   readonly #telemetry: Telemetry;
-  readonly #closing = new AbortController();
+  readonly #closing: AbortController;
   /** `#closing.signal.aborted`, as a plain field: read on every request (AbortSignal's getter checks its receiver). */
   #closed = false;
   #generation = 0;
 
-  /** @param tenants where credentials come from; by default a registry of the options' static integrations. */
-  constructor(options: ResolvedOptions, telemetry: Telemetry, tenants?: TenantSource) {
-    this.#tenants =
-      tenants ?? new TenantRegistry(options, { dropped: (key) => this.delete(key), rotated: (key) => this.renew(key) });
+  /**
+   * @param tenants where credentials come from; by default a registry of the options' static integrations.
+   * @param controller the client's: `close()` aborts it, which ends every wait of the client (see BoundedWaits).
+   */
+  constructor(
+    options: ResolvedOptions,
+    telemetry: Telemetry,
+    tenants?: TenantSource,
+    controller: AbortController = new AbortController(),
+  ) {
+    this.#closing = controller;
+    const closing = controller.signal;
+    const hooks = { dropped: (key: string) => this.delete(key), rotated: (key: string) => this.renew(key) };
+    this.#tenants = tenants ?? new TenantRegistry(options, hooks, closing);
     this.#telemetry = telemetry;
-    const closing = this.#closing.signal;
     this.#endpoint = new TokenEndpoint(options, closing);
     this.#clock = options.clock;
     this.#refreshWindowMs = options.refreshWindowMs;
