@@ -306,7 +306,8 @@ describe('integrations loaded on demand', () => {
       await served.close();
       await auth.client.close();
     }
-  });
+    // 600 requests through supertest: a generous limit for a loaded machine (it took over 20 s at load 25 on 2 cores).
+  }, 120_000);
 
   it('serves browser: true tenants on the token route, refuses the others; health lists the tenants held', async () => {
     const { loader } = table({ studio: row('studio', { browser: true }), backend: row('backend') });
