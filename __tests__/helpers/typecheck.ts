@@ -42,6 +42,11 @@ export interface TypeCheckOptions {
   browser?: boolean;
   /** Real JavaScript files to check as they are (`checkJs`, their JSDoc types), beside the virtual files. */
   checkJs?: readonly string[];
+  /**
+   * The virtual files are JavaScript (`.cjs`, `.mjs`): checked with `checkJs`, and without `strictNullChecks` (plain
+   * JavaScript has no `!` to say that `process.env.X` is set).
+   */
+  javascript?: boolean;
 }
 
 /**
@@ -51,7 +56,7 @@ export interface TypeCheckOptions {
  */
 export function typeCheck(
   files: ReadonlyMap<string, string>,
-  { express, browser = false, checkJs = [] }: TypeCheckOptions,
+  { express, browser = false, checkJs = [], javascript = false }: TypeCheckOptions,
 ): TypeCheckResult {
   const project = ts.getParsedCommandLineOfConfigFile(
     join(root, 'tsconfig.json'),
@@ -68,8 +73,9 @@ export function typeCheck(
     ...project.options,
     types: ['node'],
     noEmit: true,
-    allowJs: checkJs.length > 0,
-    checkJs: checkJs.length > 0,
+    allowJs: checkJs.length > 0 || javascript,
+    checkJs: checkJs.length > 0 || javascript,
+    ...(javascript ? { strictNullChecks: false } : {}),
     paths: { ...project.options.paths, ...EXPRESS_TYPES[express].paths },
     ...(browser
       ? {

@@ -15,65 +15,141 @@ import { EXPRESS_TYPES, type ExpressTypesVersion, type TypeCheckResult, typeChec
 type Block = DocBlock;
 
 const ALL = docBlocks();
-const TS_BLOCKS = ALL.filter((block) => block.lang === 'ts');
+/** A block that is only a fragment (```ts fragment): parsed, not compiled; kept the exception. */
+const isFragment = (block: Block): boolean => block.markers.includes('fragment');
+const TS_BLOCKS = ALL.filter((block) => block.lang === 'ts' && !isFragment(block));
+const JS_BLOCKS = ALL.filter((block) => block.lang === 'js' && !isFragment(block));
 /** Browser code (the Studio pages) says so on its first line, and is compiled as a bundler does. */
 const isBrowser = (block: Block): boolean => block.code.startsWith('// In the browser');
-/** Where a block's module lives for the compiler: a folder of the repository, so node_modules resolve as for a user. */
-const blockFile = (block: Block): string =>
-  join(root, '__docs__', `${blockName(block)}.${isBrowser(block) ? 'ts' : 'mts'}`);
+/** ESM only (```ts esm, ```js esm): top-level `await`, which a CommonJS module cannot have. */
+const isEsmOnly = (block: Block): boolean => block.markers.includes('esm');
+const SERVER_TS = TS_BLOCKS.filter((block) => !isBrowser(block));
+/**
+ * Where a block's module lives for the compiler: a folder of the repository, so node_modules resolve as for a user.
+ * The extension says the module format: `.mts` ESM and `.cts` CommonJS (NodeNext), `.ts` browser (bundler),
+ * `.cjs` / `.mjs` JavaScript.
+ */
+const blockFile = (block: Block, extension: string): string =>
+  join(root, '__docs__', `${blockName(block)}.${extension}`);
 /** `__docs__/README.md-line-40.mts:3:7` in a diagnostic → `README.md:42:7`. */
 const inDocs = (error: string): string => {
-  const match = /^__docs__\/(\S+)-line-(\d+)\.m?ts:(\d+):/.exec(error);
+  const match = /^__docs__\/(\S+)-line-(\d+)\.[cm]?[jt]s:(\d+):/.exec(error);
   if (!match) return error;
   const block = ALL.find((found) => blockName(found) === `${match[1]}-line-${match[2]}`);
   const place = `${block?.file ?? match[1]}:${Number(match[2]) + Number(match[3]) - 1}:`;
   return place + error.slice(match[0].length);
 };
+const filesOf = (list: Block[], extension: (block: Block) => string): Map<string, string> =>
+  new Map(list.map((block) => [blockFile(block, extension(block)), block.code]));
 
 it('has the blocks this test is about (every language it knows, nothing unlabelled)', () => {
-  expect(TS_BLOCKS.length).toBeGreaterThanOrEqual(14);
+  expect(TS_BLOCKS.length).toBeGreaterThanOrEqual(20);
   expect(TS_BLOCKS.filter(isBrowser).length).toBe(2); // the Studio SDK module and the Studio UI one
+  expect(JS_BLOCKS.length).toBeGreaterThanOrEqual(1); // the Quick start in CommonJS JavaScript
   expect(ALL.filter((block) => !['ts', 'sh', 'js', 'json'].includes(block.lang))).toEqual([]);
+  const known = /^(esm|fragment|token-route|health|run=[a-z0-9-]+)$/;
+  expect(
+    ALL.flatMap((block) =>
+      block.markers.filter((word) => !known.test(word)).map((word) => `${block.file}:${block.line} ${word}`),
+    ),
+  ).toEqual([]);
 });
 
-describe.each([5, 4] as const)('every ```ts block of README.md and docs/, as a module on @types/express %s', (version) => {
-  const server = TS_BLOCKS.filter((block) => !isBrowser(block));
-  const browser = TS_BLOCKS.filter(isBrowser);
-  const results: { server?: TypeCheckResult; browser?: TypeCheckResult } = {};
-  beforeAll(() => {
-    const files = (list: Block[]) => new Map(list.map((block) => [blockFile(block), block.code]));
-    results.server = typeCheck(files(server), { express: version });
-    results.browser = typeCheck(files(browser), { express: version, browser: true });
-  }, 60_000);
-
-  it('compiles: server code as NodeNext ESM, browser code as a bundler does; strict, noUncheckedIndexedAccess', () => {
-    // eslint-disable-next-line no-console -- the count of compiled blocks is this test's report
-    console.log(
-      `Doc test, @types/express ${version}: ${server.length + browser.length} TypeScript blocks compiled ` +
-        `(${server.length} NodeNext ESM, ${browser.length} browser)`,
-    );
-    expect([...results.server!.errors, ...results.browser!.errors].map(inDocs)).toEqual([]);
-    expect(server.length + browser.length).toBe(TS_BLOCKS.length);
-    // the package's types are its sources (lib/), the SDK's its own declarations
-    expect(results.server!.loaded).toEqual(expect.arrayContaining(['lib/index.ts', 'lib/express/middleware.ts']));
-    expect(results.browser!.loaded).toEqual(
-      expect.arrayContaining(['node_modules/@chili-publish/studio-sdk/lib/src/types/ConnectorTypes.d.ts']),
+it('fragments stay the exception, and each parses', () => {
+  const fragments = ALL.filter(isFragment);
+  expect(fragments.length).toBeLessThanOrEqual(3);
+  const errors = fragments.flatMap((block) => {
+    const output = ts.transpileModule(block.code, {
+      reportDiagnostics: true,
+      fileName: `block.${block.lang === 'ts' ? 'mts' : 'mjs'}`,
+    });
+    return (output.diagnostics ?? []).map(
+      (diagnostic) => `${block.file}:${block.line}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ')}`,
     );
   });
-
-  it(`sees @types/express ${version} only`, () => {
-    const other: ExpressTypesVersion = version === 5 ? 4 : 5;
-    const expressTypes = (v: ExpressTypesVersion): string => EXPRESS_TYPES[v].folder.slice(root.length + 1);
-    const loaded = results.server!.loaded;
-    expect(loaded.filter((file) => file.startsWith(expressTypes(version))).length).toBeGreaterThan(0);
-    expect(loaded.filter((file) => file.startsWith(expressTypes(other)))).toEqual([]);
-    expect(loaded.filter((file) => file.includes('express-serve-static-core/index.d.ts'))).toEqual([
-      version === 5
-        ? 'node_modules/@types/express-serve-static-core/index.d.ts'
-        : 'node_modules/@types/express4/node_modules/@types/express-serve-static-core/index.d.ts',
-    ]);
-  });
+  expect(errors).toEqual([]);
 });
+
+describe.each([5, 4] as const)(
+  'every ```ts and ```js block of README.md and docs/, on @types/express %s',
+  (version) => {
+    const browser = TS_BLOCKS.filter(isBrowser);
+    const commonJs = SERVER_TS.filter((block) => !isEsmOnly(block));
+    const results: { esm?: TypeCheckResult; cjs?: TypeCheckResult; browser?: TypeCheckResult; js?: TypeCheckResult } =
+      {};
+    beforeAll(() => {
+      results.esm = typeCheck(
+        filesOf(SERVER_TS, () => 'mts'),
+        { express: version },
+      );
+      // The same blocks as CommonJS TypeScript (a .cts file, or a project without "type": "module"): all but the
+      // ESM-only ones, which are compiled too, to show that they need their marker.
+      results.cjs = typeCheck(
+        filesOf(SERVER_TS, () => 'cts'),
+        { express: version },
+      );
+      results.browser = typeCheck(
+        filesOf(browser, () => 'ts'),
+        { express: version, browser: true },
+      );
+      results.js = typeCheck(
+        filesOf(JS_BLOCKS, (block) => (isEsmOnly(block) ? 'mjs' : 'cjs')),
+        {
+          express: version,
+          javascript: true,
+        },
+      );
+    }, 120_000);
+
+    it('compiles: server code as NodeNext ESM and CommonJS, browser code as a bundler does; strict, noUncheckedIndexedAccess', () => {
+      // eslint-disable-next-line no-console -- the count of compiled blocks is this test's report
+      console.log(
+        `Doc test, @types/express ${version}: ${TS_BLOCKS.length} TypeScript blocks compiled ` +
+          `(${SERVER_TS.length} NodeNext ESM, ${commonJs.length} of them also CommonJS, ${browser.length} browser), ` +
+          `${JS_BLOCKS.length} JavaScript blocks checked`,
+      );
+      const cjsErrors = results.cjs!.errors.filter((error) => {
+        const block = ALL.find((found) => error.startsWith(`__docs__/${blockName(found)}.cts:`));
+        return block === undefined || !isEsmOnly(block);
+      });
+      expect(
+        [...results.esm!.errors, ...cjsErrors, ...results.browser!.errors, ...results.js!.errors].map(inDocs),
+      ).toEqual([]);
+      // the package's types are its sources (lib/), the SDK's its own declarations
+      expect(results.esm!.loaded).toEqual(expect.arrayContaining(['lib/index.ts', 'lib/express/middleware.ts']));
+      expect(results.js!.loaded).toEqual(expect.arrayContaining(['lib/index.ts']));
+      expect(results.browser!.loaded).toEqual(
+        expect.arrayContaining(['node_modules/@chili-publish/studio-sdk/lib/src/types/ConnectorTypes.d.ts']),
+      );
+    });
+
+    it('marks ESM-only exactly the blocks that cannot be CommonJS (top-level await)', () => {
+      const needsEsm = (block: Block): boolean =>
+        results.cjs!.errors.some(
+          (error) => error.startsWith(`__docs__/${blockName(block)}.cts:`) && /TS1309|TS1378|await/.test(error),
+        );
+      expect(
+        SERVER_TS.filter(isEsmOnly)
+          .filter((block) => !needsEsm(block))
+          .map((block) => `${block.file}:${block.line}`),
+      ).toEqual([]);
+      expect(SERVER_TS.filter(isEsmOnly).length).toBeGreaterThan(0);
+    });
+
+    it(`sees @types/express ${version} only`, () => {
+      const other: ExpressTypesVersion = version === 5 ? 4 : 5;
+      const expressTypes = (v: ExpressTypesVersion): string => EXPRESS_TYPES[v].folder.slice(root.length + 1);
+      const loaded = results.esm!.loaded;
+      expect(loaded.filter((file) => file.startsWith(expressTypes(version))).length).toBeGreaterThan(0);
+      expect(loaded.filter((file) => file.startsWith(expressTypes(other)))).toEqual([]);
+      expect(loaded.filter((file) => file.includes('express-serve-static-core/index.d.ts'))).toEqual([
+        version === 5
+          ? 'node_modules/@types/express-serve-static-core/index.d.ts'
+          : 'node_modules/@types/express4/node_modules/@types/express-serve-static-core/index.d.ts',
+      ]);
+    });
+  },
+);
 
 it('the check bites: a wrong block fails, and the Express 5 params type differs from 4 as the README says', () => {
   const wrong = join(root, '__readme__', 'wrong.mts');
@@ -188,7 +264,11 @@ describe('the json block of the health report', () => {
       expect(Object.keys(real.integrations)).toEqual(['default']);
       const keysOnly = (value: unknown): unknown =>
         typeof value === 'object' && value !== null
-          ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, keysOnly(inner)]).sort())
+          ? Object.fromEntries(
+              Object.entries(value)
+                .map(([key, inner]) => [key, keysOnly(inner)])
+                .sort(),
+            )
           : 'leaf';
       expect(keysOnly(documented)).toEqual(keysOnly(real));
       expect(shape(documented.integrations.default)).toMatchObject({ canServe: 'boolean', hasToken: 'boolean' });
@@ -197,4 +277,3 @@ describe('the json block of the health report', () => {
     }
   });
 });
-
