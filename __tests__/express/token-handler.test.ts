@@ -11,6 +11,8 @@ import {
   createGrafxClient,
   grafxAuth,
   grafxTokenHandler,
+  isAxiosError,
+  tokenId,
 } from 'express-grafx-auth';
 import { serve } from '../helpers/serve.js';
 import { useStandIn } from '../helpers/stand-in.js';
@@ -59,12 +61,14 @@ describe.each([
     return app;
   }
 
-  it('answers { token, expiresAt, environmentApiUrl } with no-store, and the token works on that API', async () => {
+  it('answers { token, expiresAt, environmentApiUrl, tokenId } with no-store, and the token works on that API', async () => {
     standIn.setTokenLifetime(7200);
     try {
       const handler = grafxTokenHandler({ ...BROWSER, environment: 'cp-demo', browser: true, ...platform() });
       const res = await request(appWith(handler)).get('/grafx/token').expect(200);
-      expect(Object.keys(res.body).sort()).toEqual(['environmentApiUrl', 'expiresAt', 'token']);
+      expect(Object.keys(res.body).sort()).toEqual(['environmentApiUrl', 'expiresAt', 'token', 'tokenId']);
+      expect(res.body.tokenId).toBe(tokenId(res.body.token as string));
+      expect(res.body.tokenId).toMatch(/^[A-Za-z0-9_-]{22}$/);
       expect(res.body.environmentApiUrl).toBe(`${standIn.apiBaseURL('cp-demo')}/`);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
       expect(res.headers['cache-control']).toBe('no-store');
@@ -371,5 +375,107 @@ describe('set-up errors (GRAFX_CONFIG_INVALID, thrown at once, naming the option
   it('accepts a client with one browser integration and no resolver; exposes the client', () => {
     const client = browserClient();
     expect(grafxTokenHandler(client).client).toBe(client);
+  });
+});
+
+describe('?refused=<tokenId>: the browser says the API refused its token', () => {
+  const INTERVAL_MS = 30_000;
+  let now = Date.parse('2026-12-07T10:00:00Z');
+  const clock = (): number => now;
+
+  function setUp() {
+    const client = createGrafxClient({
+      integrations: {
+        main: { ...APP, environment: 'cp-demo' },
+        studio: { ...BROWSER, environment: 'cp-demo', browser: true },
+      },
+      ...platform(),
+      clock,
+      rejectionRenewalIntervalMs: INTERVAL_MS,
+    });
+    const app = express5();
+    app.use('/api', grafxAuth(client, { resolveIntegration: () => 'studio' }), async (req, res, next) => {
+      try {
+        res.json((await req.grafx.api.get('/templates?limit=1')).status);
+      } catch (error) {
+        if (isAxiosError(error) && error.response !== undefined) res.status(error.response.status).end();
+        else next(error);
+      }
+    });
+    app.all('/grafx/token', grafxTokenHandler(client, { resolveIntegration: () => 'studio' }));
+    app.use(errorHandler([]));
+    return { client, app };
+  }
+  const get = async (app: express5.Express, refused?: string): Promise<{ token: string; tokenId: string }> => {
+    const path = refused === undefined ? '/grafx/token' : `/grafx/token?refused=${encodeURIComponent(refused)}`;
+    return (await request(app).get(path).expect(200)).body as { token: string; tokenId: string };
+  };
+
+  it('renews the served token once per interval (the limit shared with req.grafx.api), then serves it as is', async () => {
+    const { client, app } = setUp();
+    const first = await get(app);
+    expect(standIn.counts.tokenRequests).toBe(1);
+    standIn.revokeTokens(); // the API refuses the browser's token
+
+    const renewed = await get(app, first.tokenId);
+    expect(renewed.token).not.toBe(first.token);
+    expect(renewed.tokenId).toBe(tokenId(renewed.token));
+    expect(standIn.counts.tokenRequests).toBe(2);
+
+    // Refused again within the interval: no token request, the current token back (the page then stops).
+    standIn.revokeTokens();
+    expect(await get(app, renewed.tokenId)).toEqual(renewed);
+    // ...and the server's own 401 renewal is bound by the same limit: the 401 is handed back, no token request.
+    await request(app).get('/api').expect(401);
+    expect(standIn.counts.tokenRequests).toBe(2);
+
+    now += INTERVAL_MS;
+    const later = await get(app, renewed.tokenId);
+    expect(later.token).not.toBe(renewed.token);
+    expect(standIn.counts.tokenRequests).toBe(3);
+    await client.close();
+  });
+
+  it("counts the server's own 401 renewal against the browser's: a refusal right after it renews nothing", async () => {
+    const { client, app } = setUp();
+    const first = await get(app);
+    standIn.revokeTokens();
+    await request(app).get('/api').expect(200); // 401, renewed, repeated
+    expect(standIn.counts.tokenRequests).toBe(2);
+    const current = await get(app);
+    standIn.revokeTokens();
+    expect(await get(app, current.tokenId)).toEqual(current);
+    expect(standIn.counts.tokenRequests).toBe(2);
+    expect(current.token).not.toBe(first.token);
+    await client.close();
+  });
+
+  it.each([
+    ['an older token (renewed since: another tab)', 'old'],
+    ['the token itself', 'token'],
+    ['an id too long', 'long'],
+    ['an id with other characters', 'odd'],
+    ['an empty id', 'empty'],
+    ['the id twice (a list)', 'list'],
+  ])('renews nothing for %s', async (_what, shape) => {
+    const { client, app } = setUp();
+    const old = await get(app);
+    standIn.revokeTokens(); // the login server hands out a new token (it would else hand back the one it has)
+    client.clearTokens();
+    const current = await get(app);
+    expect(current.token).not.toBe(old.token);
+    expect(standIn.counts.tokenRequests).toBe(2);
+    const refused: Record<string, string> = {
+      old: `refused=${old.tokenId}`,
+      token: `refused=${encodeURIComponent(current.token)}`,
+      long: `refused=${current.tokenId}A`,
+      odd: `refused=${current.tokenId.slice(0, 21)}!`,
+      empty: 'refused=',
+      list: `refused=${current.tokenId}&refused=${current.tokenId}`,
+    };
+    const res = await request(app).get(`/grafx/token?${refused[shape]!}`).expect(200);
+    expect(res.body).toEqual(current);
+    expect(standIn.counts.tokenRequests).toBe(2);
+    await client.close();
   });
 });

@@ -19,10 +19,16 @@ export const TOKEN_ROUTE_OFF =
  * Asks the app's own token route (grafxTokenHandler) for a token, never the login server: the client secret stays
  * on the server. This is also Studio UI's `refreshTokenAction` (resolve with `.token`).
  * @param {string} route the token route's URL
+ * @param {GrafxBrowserToken} [refused] the route's previous answer, when the API refused its token: the route then
+ *   renews the token (`?refused=<tokenId>`: the token's public id, never the token itself)
  * @returns {Promise<GrafxBrowserToken>}
  */
-export async function fetchGrafxToken(route) {
-  const response = await fetch(route, { headers: { accept: 'application/json' }, cache: 'no-store' });
+export async function fetchGrafxToken(route, refused) {
+  const url =
+    refused === undefined
+      ? route
+      : `${route}${route.includes('?') ? '&' : '?'}refused=${encodeURIComponent(refused.tokenId)}`;
+  const response = await fetch(url, { headers: { accept: 'application/json' }, cache: 'no-store' });
   if (response.status === 404) throw new Error(TOKEN_ROUTE_OFF);
   if (!response.ok) throw new Error(`The token route answered ${response.status}.`);
   return /** @type {GrafxBrowserToken} */ (await response.json());

@@ -20,7 +20,8 @@ const onAuthExpired =
   createOnAuthExpired(
     sdk,
     async () => {
-      grafx = await fetchGrafxToken(TOKEN_ROUTE);
+      // The SDK asks when the API refused the token it had: the route renews that one (the first time, none yet).
+      grafx = await fetchGrafxToken(TOKEN_ROUTE, grafx);
       return grafx;
     },
     (error) => {

@@ -72,6 +72,8 @@ export class ApiClients {
   readonly #facade: (defaults: AxiosInstance['defaults']) => AxiosInstance;
   /** axios's defaults as they were when the client was made, shared (never written) by every integration's. */
   readonly #defaults: AxiosInstance['defaults'];
+  /** Each API client's state, for renewals that a refusal outside it asks for (see renewRefused). */
+  readonly #states = new WeakMap<AxiosInstance, IntegrationApi>();
 
   constructor(tokens: TokenSource, settings: ApiClientSettings = {}) {
     this.#shared = {
@@ -117,7 +119,21 @@ export class ApiClients {
       beforeRedirect: state.stripper,
       [INTEGRATION]: state,
     };
-    return state.bind(this.#facade(defaults));
+    const api = state.bind(this.#facade(defaults));
+    this.#states.set(api, state);
+    return api;
+  }
+
+  /**
+   * The API refused `token` to someone outside this process (a browser that got it from the token route): a renewed
+   * token, under the same per-integration limit as the API client's own renewals after a 401 (one token request per
+   * `rejectionRenewalIntervalMs`, shared with them); the cached token when the limit allows none now, or when
+   * `token` is no longer the cached one.
+   */
+  renewRefused(api: AxiosInstance, token: string): Promise<TokenRecord> {
+    const state = this.#states.get(api);
+    if (state === undefined) throw new TypeError('renewRefused(): not an API client of this GrafxClient');
+    return state.renewRefused(token);
   }
 }
 
@@ -281,6 +297,14 @@ class IntegrationApi {
   #guardOf(): RejectionGuard {
     this.#guard ??= new RejectionGuard(this.#shared.rejectionRenewalIntervalMs, this.#shared.clock);
     return this.#guard;
+  }
+
+  /** See ApiClients.renewRefused. */
+  async renewRefused(refused: string): Promise<TokenRecord> {
+    const renewed = await this.#tokenForRetry(refused);
+    if (renewed !== undefined) return renewed;
+    const found = this.#shared.tokens.get(this.#key);
+    return found instanceof Promise ? found : Promise.resolve(found);
   }
 
   /** The token to repeat a request refused with `sent`: a newer one, or undefined when renewing is pointless now. */

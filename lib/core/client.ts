@@ -264,6 +264,19 @@ export class GrafxClient {
   }
 
   /**
+   * The API refused `token` of the integration outside this process (GraFx Studio in a browser, which got it from
+   * the token route): a context with a renewed token, under the same per-integration limit as `req.grafx.api`'s own
+   * renewals after a 401 (one token request per `rejectionRenewalIntervalMs`, shared with them). When `token` is no
+   * longer the cached one (renewed already), or the limit allows no renewal now, the cached token comes back.
+   */
+  async renewRefusedToken(integration: string | undefined, token: string): Promise<GrafxContext> {
+    const key = this.#key(integration);
+    if (this.#tokens.closed) throw clientClosedError(key);
+    const tenant = this.#tenants.peek(key) ?? (await this.#tenants.tenant(key));
+    return this.#contextOf(tenant, await this.#apis.renewRefused(this.#apiOf(tenant), token));
+  }
+
+  /**
    * Readiness from the first second: fetches the tokens of `integrations` (a key or keys; default: every configured
    * integration) and resolves when each has one, or rejects with the first failure (a GrafxAuthError: bad
    * credentials, an unreachable login server...). Call it at start-up, so that bad credentials show at deploy time

@@ -11,6 +11,7 @@ export type {
   TokenRenewedEvent,
 } from './telemetry.js';
 export { DIAGNOSTICS_CHANNELS } from './diagnostics.js';
+export { TOKEN_ID, tokenId } from './token-id.js';
 export type { ApiRetryMessage, TokenAcquisitionMessage } from './diagnostics.js';
 export { GRAFX_ERROR_CODES, GrafxAuthError, isGrafxAuthError } from './errors.js';
 export type { GrafxErrorCode } from './errors.js';

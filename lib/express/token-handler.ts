@@ -6,8 +6,10 @@ import {
   GrafxAuthError,
   type GrafxClient,
   type GrafxClientOptions,
+  TOKEN_ID,
   createGrafxClient,
   isGrafxClient,
+  tokenId,
 } from '../core/index.js';
 import { configError } from './config-error.js';
 import { type IntegrationResolver, looksLikeRequest } from './middleware.js';
@@ -42,6 +44,11 @@ export interface GrafxBrowserToken {
   expiresAt: string;
   /** The environment API base URL with a trailing slash (the Studio SDK's `ENVIRONMENT_API`). */
   environmentApiUrl: string;
+  /**
+   * The token's public name (a SHA-256 prefix, nothing of the token itself). When the API refuses the token, ask the
+   * route again with `?refused=<tokenId>`: it then renews the token (see `grafxTokenHandler`).
+   */
+  tokenId: string;
 }
 
 /** The route's handler, with the client it uses. */
@@ -55,8 +62,11 @@ const ALLOWED_METHODS = 'GET, HEAD';
 
 /**
  * An Express handler answering `GET` (and `HEAD`, the same headers without a body) with
- * `{ token, expiresAt, environmentApiUrl }` for the request's integration, from the client's token cache (share the
- * client with `grafxAuth(client)`: one token for both). Only integrations marked `browser: true` are served. Answers
+ * `{ token, expiresAt, environmentApiUrl, tokenId }` for the request's integration, from the client's token cache
+ * (share the client with `grafxAuth(client)`: one token for both). `?refused=<tokenId>` says the API refused that
+ * token (it is still the served one): the route renews it first, under the same per-integration limit as the
+ * server's own renewals after a 401 (`rejectionRenewalIntervalMs`). Only integrations marked `browser: true` are
+ * served. Answers
  * carry `Cache-Control: no-store`. Refusals go to `next(err)` as GrafxAuthError: 405 (not GET or HEAD), 403
  * (`authorize` said no, or not a browser integration), 400 (no or unknown key).
  * Throws at once (GRAFX_CONFIG_INVALID) when the options are wrong, e.g. no integration is marked `browser: true`.
@@ -146,11 +156,18 @@ export function grafxTokenHandler(
         { status: 403, integration: key },
       );
     }
-    const { token, expiresAt } = await client.context(key);
+    let context = await client.context(key);
+    const refused = refusedTokenId(req);
+    // Only the token the route serves now can be refused: an older one (renewed since) gets the current one.
+    if (refused !== undefined && refused === tokenId(context.token)) {
+      context = await client.renewRefusedToken(key, context.token);
+    }
+    const { token, expiresAt } = context;
     const body: GrafxBrowserToken = {
       token,
       expiresAt: expiresAt.toISOString(),
       environmentApiUrl: `${integration.apiBaseURL}/`,
+      tokenId: tokenId(token),
     };
     res.status(200).json(body);
   };
@@ -172,6 +189,12 @@ export function grafxTokenHandler(
     answer(req, res).catch(next);
   };
   return Object.assign(handler, { client });
+}
+
+/** `?refused=<tokenId>`: the id of a token the API refused (anything else is no refusal: it cannot match a token). */
+function refusedTokenId(req: Request): string | undefined {
+  const refused: unknown = (req.query as Record<string, unknown> | undefined)?.refused;
+  return typeof refused === 'string' && TOKEN_ID.test(refused) ? refused : undefined;
 }
 
 /** The second argument of `grafxTokenHandler(client, options)`, with no key but the route's own. */
