@@ -6,7 +6,7 @@ import { inspect } from 'node:util';
 import axios from 'axios';
 import { createGrafxClient } from 'express-grafx-auth';
 import { serve } from '../helpers/serve.js';
-import { failure } from '../helpers/failure.js';
+import { failure, rejection } from '../helpers/failure.js';
 import { useStandIn } from '../helpers/stand-in.js';
 
 const standIn = useStandIn();
@@ -186,6 +186,135 @@ describe('errors of req.grafx.api carry no token', () => {
       await client.close();
     } finally {
       await echo.close();
+    }
+  });
+});
+
+/** What a hostile API does with the token it was sent (`bearer`: `Bearer <token>`, `token`: the token alone). */
+type Echo = (res: ServerResponse, bearer: string, token: string) => void;
+
+const json = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void => {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(body);
+};
+
+/** Every place of an answer a token can be echoed in, beyond values: the reason phrase, keys, header names. */
+const ECHOES: Array<[string, Echo]> = [
+  ['the reason phrase (statusText)', (res, bearer) => res.writeHead(403, `Forbidden for ${bearer}`).end()],
+  [
+    'the reason phrase of a 401 (handed back after the retry)',
+    (res, bearer) => res.writeHead(401, `No ${bearer}`).end(),
+  ],
+  ['an object key', (res, _b, token) => json(res, 403, JSON.stringify({ errors: { [token]: 'not allowed' } }))],
+  [
+    'a key deep in arrays',
+    (res, _b, token) => json(res, 403, JSON.stringify({ a: [[{ b: [{ [`x ${token} y`]: 1 }] }]] })),
+  ],
+  ['a key of the top-level object', (res, bearer) => json(res, 400, JSON.stringify({ [bearer]: true }))],
+  ['a header name', (res, _b, token) => json(res, 403, '{}', { [`x-${token}`]: '1' })],
+  ['a header value and name', (res, _b, token) => json(res, 403, '{}', { [`x-${token}`]: token })],
+  ['a text body', (res, bearer) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`failed: ${bearer}`)],
+  ['a JSON string body', (res, bearer) => json(res, 500, JSON.stringify(bearer))],
+  ['the problem detail', (res, bearer) => json(res, 403, JSON.stringify({ title: 'Forbidden', detail: bearer }))],
+];
+
+describe('a token the API echoes is gone wherever the answer put it', () => {
+  let server: Awaited<ReturnType<typeof serve>>;
+  let echo: Echo = () => undefined;
+  beforeAll(async () => {
+    server = await serve((req: IncomingMessage, res: ServerResponse) => {
+      req.resume();
+      const bearer = req.headers.authorization ?? '';
+      echo(res, bearer, bearer.replace(/^Bearer /, ''));
+    });
+  });
+  afterAll(() => server.close());
+
+  it.each(ECHOES)('%s', async (_name, shape) => {
+    echo = shape;
+    const client = createGrafxClient({ ...standIn.options('cp-test'), apiBaseURL: `${server.url}/api` });
+    try {
+      const token = await client.getToken();
+      for (const responseType of ['json', 'text', 'arraybuffer'] as const) {
+        const error = await failure(client.api().get('/x', { responseType }));
+        expect(axios.isAxiosError(error)).toBe(true);
+        expect(error.response?.status).toBeGreaterThanOrEqual(400);
+        const latest = await client.getToken();
+        for (const form of new Set([token, latest])) expectNoToken(error, form);
+      }
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+/** `[[[...]]]` `depth` deep, with `inner` in the middle. */
+const nestedArrays = (depth: number, inner = '0'): string => `${'['.repeat(depth)}${inner}${']'.repeat(depth)}`;
+const nestedObjects = (depth: number, inner = '0'): string => `${'{"a":'.repeat(depth)}${inner}${'}'.repeat(depth)}`;
+
+/**
+ * Bodies that overflowed a recursive walk, and bodies past any count of values: whatever the shape, the caller gets
+ * the API's error (the axios error, or GRAFX_TASK_FAILED from a task), never a RangeError, and the token is not in it.
+ */
+const HOSTILE_BODIES: Array<[string, (token: string) => string]> = [
+  ['arrays 10,000 deep', () => nestedArrays(10_000)],
+  ['arrays 40,000 deep', () => nestedArrays(40_000)],
+  ['objects 40,000 deep', () => nestedObjects(40_000)],
+  ['arrays 40,000 deep holding the token', (token) => nestedArrays(40_000, JSON.stringify(token))],
+  [
+    'objects 20,000 deep with the token as the innermost key',
+    (token) => nestedObjects(20_000, JSON.stringify({ [token]: 1 })),
+  ],
+  ['300,000 values, the token last', (token) => JSON.stringify([...Array<number>(300_000).fill(0), token])],
+  [
+    '300,000 keys, the token as the last key',
+    (token) =>
+      JSON.stringify(Object.fromEntries([...Array.from({ length: 300_000 }, (_, i) => [`k${i}`, i]), [token, 1]])),
+  ],
+];
+
+describe('the scrubber never fails and keeps the error', () => {
+  let server: Awaited<ReturnType<typeof serve>>;
+  let body: (token: string) => string = () => '{}';
+  let status = 403;
+  beforeAll(async () => {
+    server = await serve((req: IncomingMessage, res: ServerResponse) => {
+      req.resume();
+      const token = (req.headers.authorization ?? '').replace(/^Bearer /, '');
+      json(res, status, body(token));
+    });
+  });
+  afterAll(() => server.close());
+
+  it.each(HOSTILE_BODIES)('%s: the axios error, without the token', async (_name, make) => {
+    body = make;
+    status = 403;
+    const client = createGrafxClient({ ...standIn.options('cp-test'), apiBaseURL: `${server.url}/api` });
+    try {
+      const token = await client.getToken();
+      const error = await failure(client.api().get('/x'));
+      expect(error).not.toBeInstanceOf(RangeError);
+      expect(axios.isAxiosError(error)).toBe(true);
+      expect(error.response?.status).toBe(403);
+      expect(error.config?.headers.Authorization).toBe('Bearer [redacted]');
+      const { texts } = reachableTexts(error);
+      expect(texts.filter((text) => text.includes(token))).toEqual([]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it.each(HOSTILE_BODIES)('%s, as a failed output task: GRAFX_TASK_FAILED', async (_name, make) => {
+    status = 500;
+    const client = createGrafxClient({ ...standIn.options('cp-test'), apiBaseURL: `${server.url}/api` });
+    body = (token) => make(token);
+    try {
+      const error = await rejection<{ code?: string }>(
+        client.waitForTask(undefined, `${server.url}/api/output/tasks/t1`, { pollIntervalMs: 1 }),
+      );
+      expect(error).not.toBeInstanceOf(RangeError);
+      expect(error.code).toBe('GRAFX_TASK_FAILED');
+    } finally {
+      await client.close();
     }
   });
 });

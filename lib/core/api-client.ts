@@ -9,11 +9,13 @@ import axios, {
   type AxiosResponse,
   type InternalAxiosRequestConfig,
 } from 'axios';
+import { goesToApi } from './api-destination.js';
 import { REDACTED_AUTHORIZATION, scrubApiError } from './api-error-scrubber.js';
-import { ABSOLUTE_URL } from './api-link.js';
-import { type BeforeRedirect, chainHooks, guardsRedirects, leftApi, tokenStripper } from './api-redirects.js';
+import { apiBaseOf } from './api-link.js';
+import { type BeforeRedirect, leftApi, redirectGuard } from './api-redirects.js';
 import { axiosFacades, mergeDefaults } from './axios-facade.js';
-import { DEFAULT_REJECTION_RENEWAL_INTERVAL_MS } from './options.js';
+import { GRAFX_ERROR_CODES, GrafxAuthError } from './errors.js';
+import { DEFAULT_API_MAX_RESPONSE_BYTES, DEFAULT_REJECTION_RENEWAL_INTERVAL_MS } from './options.js';
 import { RejectionGuard } from './rejection-guard.js';
 import type { ApiRetryMessage } from './diagnostics.js';
 import type { ApiRejectsFreshTokensEvent, RequestRetriedEvent } from './telemetry.js';
@@ -42,6 +44,10 @@ export interface ApiClientSettings {
   clock?: () => number;
   /** At most one token request caused by a 401 per this many milliseconds. @default 30000 */
   rejectionRenewalIntervalMs?: number;
+  /** The largest API answer read into memory, in bytes (axios's `maxContentLength` of every request). @default 33554432 */
+  maxResponseBytes?: number;
+  /** Let requests whose transport options send them elsewhere than their URL carry the token. @default false */
+  allowTokenThroughTransport?: boolean;
 }
 
 // String keys, not symbols: axios's mergeConfig runs twice per request, and symbol keys cost it several percent.
@@ -51,11 +57,19 @@ const INTEGRATION = '__grafxIntegration';
 const APP_ADAPTER = '__grafxAppAdapter';
 /** Marks a request already repeated after a 401. */
 const RETRIED = '__grafxRetriedAfter401';
+/** Marks a request one of whose redirects left the API's origin (set by its redirect hook). */
+const LEFT_API = '__grafxLeftApi';
+/** The package's redirect hook of a request, and the app's hook it runs first (kept for a repeated request). */
+const OWN_HOOK = '__grafxRedirectGuard';
+const APP_HOOK = '__grafxAppRedirectHook';
 
 type MarkedConfig = InternalAxiosRequestConfig & {
   [INTEGRATION]?: IntegrationApi;
   [APP_ADAPTER]?: AxiosRequestConfig['adapter'];
   [RETRIED]?: true;
+  [LEFT_API]?: true;
+  [OWN_HOOK]?: BeforeRedirect;
+  [APP_HOOK]?: BeforeRedirect;
 };
 
 /**
@@ -81,6 +95,8 @@ export class ApiClients {
       events: settings.events,
       clock: settings.clock ?? Date.now,
       rejectionRenewalIntervalMs: settings.rejectionRenewalIntervalMs ?? DEFAULT_REJECTION_RENEWAL_INTERVAL_MS,
+      allowTokenThroughTransport: settings.allowTokenThroughTransport === true,
+      maxResponseBytes: settings.maxResponseBytes ?? DEFAULT_API_MAX_RESPONSE_BYTES,
     };
     const interceptors = (): AxiosInstance['interceptors'] => {
       const made = new axios.Axios({}).interceptors;
@@ -93,12 +109,11 @@ export class ApiClients {
       interceptors: interceptors(),
       ownInterceptors: interceptors,
       privateKeys: [INTEGRATION],
-      // What the app sees and sets: axios's adapter list and no redirect hook, as on any instance; the request
-      // interceptor puts the package's adapter (and the adapter its hook) in front of whatever the app sets there.
-      ownDefaults: ({ beforeRedirect, ...defaults }) => ({
+      // What the app sees and sets: axios's adapter list, as on any instance; the request interceptor puts the
+      // package's adapter in front of whatever the app sets there (and the adapter a redirect hook in each request).
+      ownDefaults: (defaults) => ({
         ...defaults,
         adapter: defaults.adapter === packageAdapter ? this.#defaults.adapter : defaults.adapter,
-        ...(beforeRedirect === undefined || guardsRedirects(beforeRedirect) ? {} : { beforeRedirect }),
       }),
     });
     // A copy with fast properties (axios's merge makes a null-prototype object), spread once per integration.
@@ -106,9 +121,10 @@ export class ApiClients {
   }
 
   /**
-   * The API client of `integration`: an AxiosInstance whose base URL is `apiBaseURL`. Its defaults name the package's
-   * adapter and redirect hook, so that a request the app did not give an adapter or hook of its own needs no change
-   * on its way (the defaults the app reads, once it reads them, show axios's own instead: see `ownDefaults`).
+   * The API client of `integration`: an AxiosInstance whose base URL is `apiBaseURL`, whose answers read into memory
+   * are bounded (`maxContentLength`). Its defaults name the package's adapter, so that a request the app did not give
+   * an adapter of its own needs no change on its way (the defaults the app reads, once it reads them, show axios's
+   * own instead: see `ownDefaults`).
    */
   create(integration: string, apiBaseURL: string): AxiosInstance {
     const state = new IntegrationApi(integration, apiBaseURL, this.#shared);
@@ -116,7 +132,7 @@ export class ApiClients {
       ...this.#defaults,
       baseURL: apiBaseURL,
       adapter: packageAdapter,
-      beforeRedirect: state.stripper,
+      maxContentLength: this.#shared.maxResponseBytes,
       [INTEGRATION]: state,
     };
     const api = state.bind(this.#facade(defaults));
@@ -142,6 +158,9 @@ interface SharedSettings {
   readonly events: ApiClientEvents | undefined;
   readonly clock: () => number;
   readonly rejectionRenewalIntervalMs: number;
+  readonly allowTokenThroughTransport: boolean;
+  /** The cap of answers read into memory (the defaults' `maxContentLength`). */
+  readonly maxResponseBytes: number;
 }
 
 /** The request interceptor: hands the request to the package's adapter, keeping the app's adapter for it to call. */
@@ -184,7 +203,8 @@ function rejected(error: unknown): Promise<AxiosResponse> {
  */
 class IntegrationApi {
   readonly #key: string;
-  readonly #apiBaseURL: string;
+  /** The API base without a trailing slash, and its origin. */
+  readonly #apiHref: string;
   readonly #apiOrigin: string;
   readonly #shared: SharedSettings;
   #api: AxiosInstance | undefined;
@@ -192,17 +212,13 @@ class IntegrationApi {
   // The header of the last token seen, built once per token rather than once per request.
   #lastRecord: TokenRecord | undefined;
   #lastHeader = '';
-  /** The redirect hook that drops the token off the API's origin (in the client's defaults). */
-  readonly stripper: BeforeRedirect;
-  /** The last app hook chained with the stripper, and the chain (made once, not per request). */
-  #chained: [BeforeRedirect, BeforeRedirect] | undefined;
 
   constructor(key: string, apiBaseURL: string, shared: SharedSettings) {
     this.#key = key;
-    this.#apiBaseURL = apiBaseURL;
-    this.#apiOrigin = new URL(apiBaseURL).origin;
+    const base = apiBaseOf(apiBaseURL);
+    this.#apiHref = base.href;
+    this.#apiOrigin = base.origin;
     this.#shared = shared;
-    this.stripper = tokenStripper(this.#apiOrigin);
   }
 
   /** Ties this state to its API client (through which a refused request is repeated). */
@@ -213,7 +229,10 @@ class IntegrationApi {
 
   /** Sends a request with the app's adapter, with the token when it goes to the API's origin. */
   send(config: MarkedConfig, adapter: AxiosAdapter): AxiosPromise {
-    if (!this.#goesToApi(config)) {
+    // The cap is for answers read into memory: a stream is read by the app at its pace (unless it set a cap itself).
+    if (config.responseType === 'stream' && config.maxContentLength === this.#shared.maxResponseBytes)
+      config.maxContentLength = -1;
+    if (!goesToApi(config, this.#apiOrigin, this.#apiHref, this.#shared.allowTokenThroughTransport)) {
       config.headers.delete('Authorization');
       return adapter(config);
     }
@@ -227,14 +246,16 @@ class IntegrationApi {
   accepted(response: AxiosResponse): void {
     const guard = this.#guard;
     if (guard?.rejecting !== true) return;
-    if (!leftApi(response.request, this.#apiOrigin) && sentToken(response.config) !== undefined && guard.accepted())
+    const config = response.config as MarkedConfig;
+    if (!this.#left(config, response.request) && sentToken(config) !== undefined && guard.accepted())
       this.#shared.events?.tokenAccepted(this.#key);
   }
 
   async rejected(error: AxiosError, config: MarkedConfig): Promise<AxiosResponse> {
     const sent = sentToken(config);
-    // Only the API's own 401 to a request that carried a token says anything about the token.
-    if (error.response?.status !== 401 || sent === undefined || leftApi(error.request, this.#apiOrigin))
+    if (isTooLarge(error)) throw this.#tooLarge(scrubApiError(error, sent), config);
+    // Only the API's own 401 to a request that carried a token and never left the API says anything about the token.
+    if (error.response?.status !== 401 || sent === undefined || this.#left(config, error.request))
       throw scrubApiError(error, sent);
     if (config[RETRIED] === true) {
       this.#refused(config, false); // the renewed token was refused as well
@@ -262,17 +283,22 @@ class IntegrationApi {
     return events === undefined ? api(config) : events.traceRetry({ ...retry, resendCount: 1 }, () => api(config));
   }
 
-  #goesToApi(config: InternalAxiosRequestConfig): boolean {
-    const url = config.url ?? '';
-    if (config.allowAbsoluteUrls !== false && ABSOLUTE_URL.test(url))
-      return new URL(url, this.#apiBaseURL).origin === this.#apiOrigin;
-    const base = config.baseURL;
-    return (
-      base === this.#apiBaseURL || (base !== undefined && new URL(base, this.#apiBaseURL).origin === this.#apiOrigin)
+  /** Whether a request left the API's origin on its way: marked by its redirect hook, or shown by its answer. */
+  #left(config: MarkedConfig, request: unknown): boolean {
+    return config[LEFT_API] === true || leftApi(request, this.#apiOrigin);
+  }
+
+  #tooLarge(error: AxiosError, config: MarkedConfig): GrafxAuthError {
+    const limit = typeof config.maxContentLength === 'number' ? config.maxContentLength : 'the limit';
+    return new GrafxAuthError(
+      GRAFX_ERROR_CODES.API_RESPONSE_TOO_LARGE,
+      `The API's answer to ${methodOf(config)} ${pathOf(config.url)} is larger than ${limit} bytes ` +
+        "(`apiMaxResponseBytes`, or the request's `maxContentLength`): it was not read further",
+      { status: 502, integration: this.#key, cause: error },
     );
   }
 
-  #authorize(config: InternalAxiosRequestConfig, record: TokenRecord): InternalAxiosRequestConfig {
+  #authorize(config: MarkedConfig, record: TokenRecord): InternalAxiosRequestConfig {
     if (record !== this.#lastRecord) {
       this.#lastRecord = record;
       this.#lastHeader = `Bearer ${record.token}`;
@@ -282,16 +308,19 @@ class IntegrationApi {
     return config;
   }
 
-  /** A redirect away from the API's origin loses the token: the package's hook runs after any of the app's. */
-  #guardRedirects(config: InternalAxiosRequestConfig): void {
+  /**
+   * The request's own redirect hook (after any of the app's): a hop away from the API's origin loses the token and
+   * marks the request, whose 401 then renews nothing (a repeated request gets a new hook, around the same app hook).
+   */
+  #guardRedirects(config: MarkedConfig): void {
     const hook = config.beforeRedirect;
-    if (hook === this.stripper || guardsRedirects(hook)) return;
-    if (hook === undefined) {
-      config.beforeRedirect = this.stripper;
-      return;
-    }
-    if (this.#chained?.[0] !== hook) this.#chained = [hook, chainHooks(hook, this.stripper)];
-    config.beforeRedirect = this.#chained[1];
+    const app = hook !== undefined && hook === config[OWN_HOOK] ? config[APP_HOOK] : hook;
+    const guard = redirectGuard(this.#apiOrigin, app, () => {
+      config[LEFT_API] = true;
+    });
+    config[APP_HOOK] = app;
+    config[OWN_HOOK] = guard;
+    config.beforeRedirect = guard;
   }
 
   #guardOf(): RejectionGuard {
@@ -340,6 +369,11 @@ function pathOf(url: string | undefined): string {
   const path = (url ?? '').replace(/^([a-z][a-z\d+\-.]*:)?\/\/[^/]*/i, '');
   const end = path.search(/[?#]/);
   return end === -1 ? path : path.slice(0, end);
+}
+
+/** axios's error for an answer past `maxContentLength` (its http and fetch adapters stop reading there). */
+function isTooLarge(error: AxiosError): boolean {
+  return error.code === 'ERR_BAD_RESPONSE' && /^maxContentLength size of -?\d+ exceeded$/.test(error.message);
 }
 
 function sentToken(config: InternalAxiosRequestConfig | undefined): string | undefined {

@@ -52,12 +52,34 @@ export function resolveLink(link: unknown, base: ApiBase, current?: URL): URL | 
   return url;
 }
 
-/** Whether `url` is on the API's origin, at or below its base path (after `..` and `%2e%2e` were resolved). */
+/**
+ * Whether `url` is on the API's origin, at or below its base path (after `..` and `%2e%2e` were resolved), with no
+ * user name or password (`user:password@` would send Basic credentials of the link's choosing).
+ */
 export function isInApiBase(url: URL, base: ApiBase): boolean {
   return (
     url.origin === base.origin &&
+    url.username === '' &&
+    url.password === '' &&
     (base.path === '' || url.pathname === base.path || url.pathname.startsWith(`${base.path}/`))
   );
+}
+
+/** A link from the API that may be followed (`url`), or why it may not (`refused`, fit for an error message). */
+export type CheckedLink =
+  { readonly url: URL; readonly refused?: never } | { readonly url?: never; readonly refused: string };
+
+/**
+ * THE check of every link the API hands back (next pages, task info, downloads): resolved as {@link resolveLink}
+ * does, then on the API's origin, at or below its base path, with no user name or password. `refused` says why not
+ * (no query string: a link may carry a page token).
+ */
+export function checkApiLink(link: unknown, base: ApiBase, current?: URL): CheckedLink {
+  const url = resolveLink(link, base, current);
+  if (url === undefined) return { refused: 'is not a usable link' };
+  if (url.username !== '' || url.password !== '') return { refused: 'carries a user name or password' };
+  if (!isInApiBase(url, base)) return { refused: `leads outside the API (${describeLink(url)})` };
+  return { url };
 }
 
 /** What an error may say of a link: its origin and path, bounded (never its query, which may carry a page token). */

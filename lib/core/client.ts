@@ -133,8 +133,14 @@ export class GrafxClient {
       closing.signal,
     );
     this.#tokens = new TokenCache(resolved, this.#telemetry, this.#tenants, closing);
-    const { clock, rejectionRenewalIntervalMs } = resolved;
-    this.#apis = new ApiClients(this.#tokens, { events: this.#telemetry, clock, rejectionRenewalIntervalMs });
+    const { clock, rejectionRenewalIntervalMs, apiMaxResponseBytes, allowTokenThroughTransport } = resolved;
+    this.#apis = new ApiClients(this.#tokens, {
+      events: this.#telemetry,
+      clock,
+      rejectionRenewalIntervalMs,
+      maxResponseBytes: apiMaxResponseBytes,
+      allowTokenThroughTransport,
+    });
     Object.defineProperty(this, CLIENT_BRAND, { value: true });
   }
 

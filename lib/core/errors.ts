@@ -61,7 +61,10 @@ export const GRAFX_ERROR_CODES = {
   LIST_INVALID_RESPONSE: 'GRAFX_LIST_INVALID_RESPONSE',
   /** `paginate()`: the listing waited for the API longer than its `timeoutMs`, all pages together (504). */
   LIST_TIMEOUT: 'GRAFX_LIST_TIMEOUT',
-  /** A next-page or task link points outside the environment API (another origin or base path), or is too long (502). */
+  /**
+   * A next-page, task or download link points outside the environment API (another origin or base path), carries a
+   * user name or password, or is too long (502).
+   */
   LINK_REFUSED: 'GRAFX_LINK_REFUSED',
   /** `generateOutput()` was given a format other than pdf, png, jpg, gif, mp4, html (400). */
   OUTPUT_FORMAT_INVALID: 'GRAFX_OUTPUT_FORMAT_INVALID',
@@ -71,6 +74,11 @@ export const GRAFX_ERROR_CODES = {
   TASK_FAILED: 'GRAFX_TASK_FAILED',
   /** The task did not finish within `timeoutMs`; `taskId` says which one, to look again later (504). */
   TASK_TIMEOUT: 'GRAFX_TASK_TIMEOUT',
+  /**
+   * An API answer read into memory (any `responseType` but `'stream'`) was larger than `apiMaxResponseBytes` (or the
+   * request's own `maxContentLength`), as received or once decompressed: the read was stopped there (502).
+   */
+  API_RESPONSE_TOO_LARGE: 'GRAFX_API_RESPONSE_TOO_LARGE',
 } as const;
 
 export type GrafxErrorCode = (typeof GRAFX_ERROR_CODES)[keyof typeof GRAFX_ERROR_CODES];

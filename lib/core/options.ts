@@ -45,6 +45,15 @@ export const DEFAULT_REJECTION_RENEWAL_INTERVAL_MS = 30_000;
 export const MAX_REJECTION_RENEWAL_INTERVAL_MS = 3_600_000;
 /** The shortest `rejectionRenewalIntervalMs`: one second (a shorter one would let a refusing API cost a token request per call). */
 export const MIN_REJECTION_RENEWAL_INTERVAL_MS = 1000;
+/**
+ * The largest API answer read into memory, in bytes: 32 MiB. Well above any JSON answer of the platform (a list page,
+ * a document; an output request itself may be at most 20 MB), and a bound on what one answer costs: a hostile or
+ * broken API (a 50 MB body on a 401, a gzip bomb) is stopped there. Files are better fetched as streams (not capped).
+ */
+export const DEFAULT_API_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+/** The range of `apiMaxResponseBytes`: 1 KiB to 1 GiB. */
+const MIN_API_MAX_RESPONSE_BYTES = 1024;
+const MAX_API_MAX_RESPONSE_BYTES = 1024 * 1024 * 1024;
 
 /** How the client authenticates to the token endpoint (RFC 6749 §2.3.1). */
 export type ClientAuthMethod = 'client_secret_post' | 'client_secret_basic';
@@ -236,6 +245,23 @@ export interface GrafxClientOptions {
    */
   rejectionRenewalIntervalMs?: number;
   /**
+   * The largest answer of the environment API that `req.grafx.api` reads into memory, in bytes, as received and
+   * once decompressed (axios's `maxContentLength` for every request of the API clients; a request may set its own).
+   * Past it the read stops and the request rejects with `GRAFX_API_RESPONSE_TOO_LARGE`. Answers read as streams
+   * (`responseType: 'stream'`) are not capped. From 1024 to 1073741824 (1 GiB).
+   * @default 33554432 (32 MiB)
+   */
+  apiMaxResponseBytes?: number;
+  /**
+   * Let an API request carry the token when a transport option sends it somewhere its URL does not say:
+   * `socketPath`, a request `proxy`, a custom `lookup` or `transport`, HTTP/2 options with their own `lookup` or
+   * `createConnection`, a custom `env.fetch` or `fetchOptions.dispatcher`, an `httpAgent`/`httpsAgent` that is not
+   * one of Node's own agents connecting where the URL says (a proxy agent). Without it such requests go without the
+   * token. Only for an app that sets such options itself, for the API.
+   * @default false
+   */
+  allowTokenThroughTransport?: boolean;
+  /**
    * A shared token store (e.g. `RedisTokenStore` from `express-grafx-auth/redis`) so that the instances of an app
    * share one token per integration and one of them asks the login server. The in-memory cache stays in front.
    * @default undefined (each instance asks for its own tokens)
@@ -299,6 +325,8 @@ export interface ResolvedOptions {
   readonly refreshWindowMs: number;
   readonly timeoutMs: number;
   readonly rejectionRenewalIntervalMs: number;
+  readonly apiMaxResponseBytes: number;
+  readonly allowTokenThroughTransport: boolean;
   readonly store: TokenStore | undefined;
   readonly logger: Logger;
   /** `false`: OpenTelemetry is off; else how to record to it. */
@@ -324,6 +352,8 @@ const CLIENT_OPTION_KEYS: Record<keyof GrafxClientOptions, true> = {
   refreshWindowMs: true,
   timeoutMs: true,
   rejectionRenewalIntervalMs: true,
+  apiMaxResponseBytes: true,
+  allowTokenThroughTransport: true,
   store: true,
   logger: true,
   openTelemetry: true,
@@ -403,6 +433,21 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
       `\`rejectionRenewalIntervalMs\` must be from ${MIN_REJECTION_RENEWAL_INTERVAL_MS} (one second) to ${MAX_REJECTION_RENEWAL_INTERVAL_MS} (one hour) milliseconds, received ${rejectionRenewalIntervalMs}`,
     );
   }
+  const apiMaxResponseBytes =
+    opts.apiMaxResponseBytes === undefined
+      ? DEFAULT_API_MAX_RESPONSE_BYTES
+      : boundedInteger(
+          opts.apiMaxResponseBytes,
+          'apiMaxResponseBytes',
+          MIN_API_MAX_RESPONSE_BYTES,
+          MAX_API_MAX_RESPONSE_BYTES,
+        );
+  if (opts.allowTokenThroughTransport !== undefined && typeof opts.allowTokenThroughTransport !== 'boolean') {
+    throw configError(
+      `\`allowTokenThroughTransport\` must be true or false, received ${describe(opts.allowTokenThroughTransport)}`,
+    );
+  }
+  const allowTokenThroughTransport = opts.allowTokenThroughTransport === true;
   if (opts.clock !== undefined && typeof opts.clock !== 'function') {
     throw configError(`\`clock\` must be a function returning milliseconds, received ${describe(opts.clock)}`);
   }
@@ -468,6 +513,8 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
     refreshWindowMs,
     timeoutMs,
     rejectionRenewalIntervalMs,
+    apiMaxResponseBytes,
+    allowTokenThroughTransport,
     store,
     logger,
     openTelemetry,

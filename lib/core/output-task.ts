@@ -2,7 +2,7 @@
 // generateOutput() and waitForTask(): start an output (POST output/{format}) and poll its task until it is done.
 import { setTimeout as delay } from 'node:timers/promises';
 import axios, { type AxiosInstance } from 'axios';
-import { type ApiBase, describeLink, isInApiBase, resolveLink } from './api-link.js';
+import { type ApiBase, checkApiLink } from './api-link.js';
 import type { GrafxOutputFormat, GrafxTaskResult } from './api-types.js';
 import { isIntegerIn } from './bounds.js';
 import { checkSignal } from './call-options.js';
@@ -118,10 +118,9 @@ export async function waitForTask(
   options?: TaskWaitOptions,
 ): Promise<GrafxTaskResult> {
   const config = parseWaitOptions(options, 'waitForTask()');
-  const taskURL = resolveLink(taskInfoPath, context.base);
-  if (taskURL === undefined || !isInApiBase(taskURL, context.base)) {
-    const where = taskURL === undefined ? 'is not a usable link' : `leads outside the API (${describeLink(taskURL)})`;
-    throw new GrafxAuthError(GRAFX_ERROR_CODES.LINK_REFUSED, `waitForTask(): the task link ${where}`, {
+  const { url: taskURL, refused } = checkApiLink(taskInfoPath, context.base);
+  if (taskURL === undefined) {
+    throw new GrafxAuthError(GRAFX_ERROR_CODES.LINK_REFUSED, `waitForTask(): the task link ${refused}`, {
       status: 502,
       integration: context.integration,
     });
@@ -231,7 +230,7 @@ function startedTaskId(context: TaskContext, answer: unknown): string {
     taskId === '' ||
     taskId.length > MAX_TASK_ID_LENGTH ||
     sanitizeText(taskId, MAX_TASK_ID_LENGTH) !== taskId ||
-    resolveLink(taskInfo, context.base) === undefined
+    checkApiLink(taskInfo, context.base).url === undefined
   ) {
     throw invalidAnswer(
       context,
@@ -242,12 +241,20 @@ function startedTaskId(context: TaskContext, answer: unknown): string {
   return taskId;
 }
 
-/** The absolute download URL of a finished task's answer `{ links: { download } }`. */
+/** The absolute download URL of a finished task's answer `{ links: { download } }`, checked as every API link is. */
 function downloadURLOf(context: TaskContext, answer: unknown, taskId: string): string {
   const links = typeof answer === 'object' && answer !== null ? (answer as { links?: unknown }).links : undefined;
   const download = typeof links === 'object' && links !== null ? (links as { download?: unknown }).download : undefined;
-  const url = resolveLink(download, context.base);
-  if (url === undefined) throw invalidAnswer(context, taskId, 'is done but gave no usable links.download');
+  if (download === undefined || download === null || download === '')
+    throw invalidAnswer(context, taskId, 'is done but gave no links.download');
+  const { url, refused } = checkApiLink(download, context.base);
+  if (url === undefined) {
+    throw new GrafxTaskError(GRAFX_ERROR_CODES.LINK_REFUSED, `The download link of GraFx task ${taskId} ${refused}`, {
+      status: 502,
+      integration: context.integration,
+      taskId,
+    });
+  }
   return url.href;
 }
 

@@ -1,7 +1,7 @@
 // lib/core/paginate.ts
 // paginate(): every item of a paged list endpoint, one page at a time, following checked `links.nextPage` links.
 import type { AxiosInstance, AxiosRequestConfig } from 'axios';
-import { ABSOLUTE_URL, type ApiBase, MAX_LINK_LENGTH, describeLink, isInApiBase, resolveLink } from './api-link.js';
+import { ABSOLUTE_URL, type ApiBase, MAX_LINK_LENGTH, checkApiLink, describeLink } from './api-link.js';
 import { isIntegerIn } from './bounds.js';
 import { checkSignal } from './call-options.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError, configError } from './errors.js';
@@ -55,8 +55,7 @@ export function paginate<T>(
   }
   if (typeof options !== 'object' || options === null) throw configError('paginate(): `options` must be an object');
   if (ABSOLUTE_URL.test(path)) {
-    const url = resolveLink(path, base);
-    if (url === undefined || !isInApiBase(url, base)) {
+    if (checkApiLink(path, base).url === undefined) {
       throw new GrafxAuthError(GRAFX_ERROR_CODES.LINK_REFUSED, 'paginate(): `path` leads outside the environment API', {
         status: 502,
         integration,
@@ -112,12 +111,11 @@ async function* items<T>(listing: Listing, path: string, query: Record<string, u
     if (emptyPages > MAX_EMPTY_PAGES) {
       throw listError(listing, fetched, `gave ${MAX_EMPTY_PAGES} empty pages in a row, each with a next-page link`);
     }
-    const next = resolveLink(page.nextPage, base, fetched);
-    if (next === undefined || !isInApiBase(next, base)) {
-      const where = next === undefined ? 'is not a usable link' : `leads outside the API (${describeLink(next)})`;
+    const { url: next, refused } = checkApiLink(page.nextPage, base, fetched);
+    if (next === undefined) {
       throw new GrafxAuthError(
         GRAFX_ERROR_CODES.LINK_REFUSED,
-        `The next-page link of GET ${describeLink(fetched)} ${where}: it was not followed`,
+        `The next-page link of GET ${describeLink(fetched)} ${refused}: it was not followed`,
         { status: 502, integration: listing.integration },
       );
     }
