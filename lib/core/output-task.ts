@@ -2,7 +2,7 @@
 // generateOutput() and waitForTask(): start an output (POST output/{format}) and poll its task until it is done.
 import { setTimeout as delay } from 'node:timers/promises';
 import axios, { type AxiosInstance } from 'axios';
-import { type ApiBase, checkApiLink } from './api-link.js';
+import { type ApiBase, checkApiLink, resolveLink } from './api-link.js';
 import type { GrafxOutputFormat, GrafxTaskResult } from './api-types.js';
 import { isIntegerIn } from './bounds.js';
 import { checkSignal } from './call-options.js';
@@ -245,8 +245,8 @@ function startedTaskId(context: TaskContext, answer: unknown): string {
 function downloadURLOf(context: TaskContext, answer: unknown, taskId: string): string {
   const links = typeof answer === 'object' && answer !== null ? (answer as { links?: unknown }).links : undefined;
   const download = typeof links === 'object' && links !== null ? (links as { download?: unknown }).download : undefined;
-  if (download === undefined || download === null || download === '')
-    throw invalidAnswer(context, taskId, 'is done but gave no links.download');
+  if (resolveLink(download, context.base) === undefined)
+    throw invalidAnswer(context, taskId, 'is done but gave no usable links.download');
   const { url, refused } = checkApiLink(download, context.base);
   if (url === undefined) {
     throw new GrafxTaskError(GRAFX_ERROR_CODES.LINK_REFUSED, `The download link of GraFx task ${taskId} ${refused}`, {
