@@ -49,6 +49,14 @@ const PACKAGE = 'express-grafx-auth';
 /** Token requests take from milliseconds (the store) to seconds (a slow login server, up to `timeoutMs`). */
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
+/** The counters: name, description, unit. */
+const COUNTERS = {
+  renewals: ['grafx.token.renewals', 'Tokens obtained from the shared store or the login server', '{token}'],
+  failures: ['grafx.token.failures', 'Failed token acquisitions, by error code (error.type)', '{failure}'],
+  retries: ['grafx.api.retries', 'API requests repeated once after a 401 with a renewed token', '{request}'],
+  outages: ['grafx.store.outages', 'Outages of the shared token store (counted once per outage)', '{outage}'],
+} as const;
+
 /** The metric instruments of one meter provider. */
 interface Instruments {
   provider: MeterProvider;
@@ -164,6 +172,10 @@ export class OpenTelemetryRecorder {
     const provider = this.#api.metrics.getMeterProvider();
     if (this.#instruments?.provider === provider) return this.#instruments;
     const meter = provider.getMeter(PACKAGE);
+    const counter = (name: keyof typeof COUNTERS): Instrument => {
+      const [metric, description, unit] = COUNTERS[name];
+      return meter.createCounter(metric, { description, unit });
+    };
     this.#instruments = {
       provider,
       duration: meter.createHistogram('grafx.token.acquisition.duration', {
@@ -171,22 +183,10 @@ export class OpenTelemetryRecorder {
         unit: 's',
         advice: { explicitBucketBoundaries: DURATION_BUCKETS },
       }),
-      renewals: meter.createCounter('grafx.token.renewals', {
-        description: 'Tokens obtained from the shared store or the login server',
-        unit: '{token}',
-      }),
-      failures: meter.createCounter('grafx.token.failures', {
-        description: 'Failed token acquisitions, by error code (error.type)',
-        unit: '{failure}',
-      }),
-      retries: meter.createCounter('grafx.api.retries', {
-        description: 'API requests repeated once after a 401 with a renewed token',
-        unit: '{request}',
-      }),
-      outages: meter.createCounter('grafx.store.outages', {
-        description: 'Outages of the shared token store (counted once per outage)',
-        unit: '{outage}',
-      }),
+      renewals: counter('renewals'),
+      failures: counter('failures'),
+      retries: counter('retries'),
+      outages: counter('outages'),
     };
     return this.#instruments;
   }
