@@ -127,9 +127,20 @@ serve<MicroCommands>({
     const token = await client.getToken();
     const middleware = grafxAuth(client);
     // The no-op middleware sets a context object of the same shape, from values prepared once.
-    const { integration, environment, expiresAt, api, paginate, generateOutput, waitForTask } = await client.context();
+    const { integration, environment, expiresAt, api, paginate, generateOutput, waitForTask, scopes } =
+      await client.context();
     const noop: RequestHandler = (req, _res, next) => {
-      req.grafx = { integration, environment, token: 'noop', expiresAt, api, paginate, generateOutput, waitForTask };
+      req.grafx = {
+        integration,
+        environment,
+        token: 'noop',
+        expiresAt,
+        api,
+        paginate,
+        generateOutput,
+        waitForTask,
+        scopes,
+      };
       next();
     };
     const req = { method: 'GET', url: '/hello', headers: {} } as unknown as Request;

@@ -2,7 +2,7 @@
 // The GraFx stand-in (express-grafx-auth/testing) over real HTTP: tokens, faults, environment API, counters, close.
 import { request } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
-import { DEFAULT_STAND_IN_TEMPLATES, startGrafxStandIn } from 'express-grafx-auth/testing';
+import { DEFAULT_STAND_IN_SCOPES, DEFAULT_STAND_IN_TEMPLATES, startGrafxStandIn } from 'express-grafx-auth/testing';
 import type { GrafxStandIn, StandInOptions } from 'express-grafx-auth/testing';
 
 interface Reply {
@@ -160,7 +160,7 @@ describe('token endpoint', () => {
       access_token: expect.stringMatching(/^sitok_[0-9a-f]{32}$/),
       token_type: 'Bearer',
       expires_in: 36000,
-      scope: 'template:read template:list project:write',
+      scope: DEFAULT_STAND_IN_SCOPES.join(' '),
     });
     expect(standIn.counts).toEqual({
       tokenRequests: 1,

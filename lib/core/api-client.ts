@@ -16,10 +16,18 @@ import { type BeforeRedirect, leftApi, redirectGuard } from './api-redirects.js'
 import { axiosFacades, mergeDefaults } from './axios-facade.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError } from './errors.js';
 import { DEFAULT_API_MAX_RESPONSE_BYTES, DEFAULT_REJECTION_RENEWAL_INTERVAL_MS } from './options.js';
+import { pathBelowBase, permissionFor } from './permissions.js';
+import { scopeSet } from './scopes.js';
 import { RejectionGuard } from './rejection-guard.js';
 import type { ApiRetryMessage } from './diagnostics.js';
 import type { ApiRejectsFreshTokensEvent, RequestRetriedEvent } from './telemetry.js';
 import type { TokenRecord } from './token-record.js';
+
+/**
+ * An error of `req.grafx.api`: an AxiosError, and on a 403 whose cause is known (a documented endpoint whose
+ * permission the token's scope lacks) the permission missing, e.g. `'template:write'`.
+ */
+export type GrafxApiError<T = unknown> = AxiosError<T> & { missingPermission?: string };
 
 /** What the API client tells (the client's Telemetry satisfies it): retries, refused and accepted tokens. */
 export interface ApiClientEvents {
@@ -254,6 +262,8 @@ class IntegrationApi {
   async rejected(error: AxiosError, config: MarkedConfig): Promise<AxiosResponse> {
     const sent = sentToken(config);
     if (isTooLarge(error)) throw this.#tooLarge(scrubApiError(error, sent), config);
+    if (error.response?.status === 403 && sent !== undefined && !this.#left(config, error.request))
+      this.#nameMissingPermission(error, config, sent);
     // Only the API's own 401 to a request that carried a token and never left the API says anything about the token.
     if (error.response?.status !== 401 || sent === undefined || this.#left(config, error.request))
       throw scrubApiError(error, sent);
@@ -296,6 +306,26 @@ class IntegrationApi {
         "(`apiMaxResponseBytes`, or the request's `maxContentLength`): it was not read further",
       { status: 502, integration: this.#key, cause: error },
     );
+  }
+
+  /**
+   * A 403 to a call whose permission the table knows and the refused token's scope lacks: the error says which
+   * (`missingPermission`, and in its message). Calls the table does not know, and tokens without a scope, stay as
+   * they were. Only on the error path: nothing of this runs for an answered request.
+   */
+  #nameMissingPermission(error: AxiosError, config: MarkedConfig, sent: string): void {
+    const found = this.#lastRecord?.token === sent ? this.#lastRecord : this.#shared.tokens.get(this.#key);
+    if (found instanceof Promise || found?.token !== sent) return;
+    const scopes = scopeSet(found.scope);
+    if (scopes.size === 0) return;
+    const method = methodOf(config);
+    const path = pathBelowBase(this.#apiHref, config.url, config.baseURL);
+    const permission = path === undefined ? undefined : permissionFor(method, path);
+    if (permission === undefined || scopes.has(permission)) return;
+    (error as GrafxApiError).missingPermission = permission;
+    error.message =
+      `${error.message}: the token lacks the permission "${permission}" that ${method} ${pathOf(path)} needs ` +
+      "(add it on the integration's Permissions tab in the GraFx platform)";
   }
 
   #authorize(config: MarkedConfig, record: TokenRecord): InternalAxiosRequestConfig {

@@ -31,6 +31,13 @@ export const MAX_INTEGRATION_KEY_LENGTH = 256;
 export const MAX_TOKEN_PARAMS = 32;
 export const MAX_TOKEN_PARAM_LENGTH = 4096;
 
+/** The longest `scope` kept from a token answer or store record, in characters (the documented full list is ~300). */
+export const MAX_SCOPE_LENGTH = 4096;
+/** The most permissions a `scope` may hold (the documented full list has 17). */
+export const MAX_SCOPES = 256;
+/** The longest single permission, e.g. `template_collection:write`, in characters. */
+export const MAX_SCOPE_ITEM_LENGTH = 128;
+
 /** Whether `value` is a safe integer from `min` to `max`. */
 export function isIntegerIn(value: unknown, min: number, max: number): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;

@@ -4,6 +4,7 @@ import type { AxiosInstance } from 'axios';
 import { ApiClients } from './api-client.js';
 import { BoundedWaits } from './bounded-wait.js';
 import { tokenChannel, traceCachedToken } from './diagnostics.js';
+import { BrowserScopeWarnings } from './browser-scopes.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError, clientClosedError } from './errors.js';
 import { type GrafxClientOptions, type ResolvedIntegration, parseOptions } from './options.js';
 import { type GrafxClientEvents, Telemetry } from './telemetry.js';
@@ -14,21 +15,11 @@ import type { TokenRecord } from './token-record.js';
 import type { GrafxOutputFormat, GrafxTaskResult } from './api-types.js';
 import type { TaskWaitOptions } from './output-task.js';
 import type { GrafxQueryParams, PaginateOptions } from './paginate.js';
+import { type GrafxContext, RequestContext } from './grafx-context.js';
+import { scopeSet } from './scopes.js';
 import { type GrafxWorkflows, createWorkflows } from './workflows.js';
 
-/** What a request (or a worker) gets for one integration: `req.grafx` in Express. */
-export interface GrafxContext extends GrafxWorkflows {
-  /** The integration key (`'default'` for the single-integration options). */
-  integration: string;
-  /** The environment's technical name, when configured. */
-  environment: string | undefined;
-  /** The access token; send it only to the GraFx environment API (or to a browser for a read-only integration). */
-  token: string;
-  /** When the token expires, from the login server's `expires_in`. */
-  expiresAt: Date;
-  /** axios bound to the integration's environment API: bearer token, renewal and one retry on 401. */
-  api: AxiosInstance;
-}
+export type { GrafxContext } from './grafx-context.js';
 
 /** What may be known of an integration outside the core: never its secret. */
 export interface IntegrationInfo {
@@ -64,6 +55,8 @@ export interface IntegrationHealth {
   /** The first characters of the client ID, to tell integrations apart. */
   clientId: string;
   environment: string | null;
+  /** The permissions of the cached token (its `scope`), sorted; empty without a token or when the server sent none. */
+  scopes: string[];
 }
 
 /** The health of the client: `ok` when every integration can serve. */
@@ -98,6 +91,7 @@ export class GrafxClient {
   readonly #cacheMax: number;
   readonly #apis: ApiClients;
   readonly #waits: BoundedWaits;
+  readonly #browserWarnings: BrowserScopeWarnings;
   // The last context handed out synchronously, and until when it holds (see context()): a request for the same key
   // while neither the tenants nor the tokens changed skips both LRU look-ups.
   #lastKey: string | undefined;
@@ -141,6 +135,8 @@ export class GrafxClient {
       maxResponseBytes: apiMaxResponseBytes,
       allowTokenThroughTransport,
     });
+    const warnedMax = Math.max(resolved.cacheMax, resolved.integrations.size);
+    this.#browserWarnings = new BrowserScopeWarnings(resolved.logger, this.#telemetry, warnedMax);
     Object.defineProperty(this, CLIENT_BRAND, { value: true });
   }
 
@@ -283,6 +279,17 @@ export class GrafxClient {
   }
 
   /**
+   * As `context()`, for a token that goes to a browser (what `grafxTokenHandler()` uses): the first time a token of
+   * the integration with a `:write` or `output:` permission is handed out this way, a coded warning
+   * (`GRAFX_BROWSER_TOKEN_NOT_READ_ONLY`) goes to the logger and the `warning` event, once per integration.
+   */
+  async browserContext(integration: string): Promise<GrafxContext> {
+    const context = await this.context(integration);
+    this.#browserWarnings.handedOut(context.integration, context.scopes);
+    return context;
+  }
+
+  /**
    * Readiness from the first second: fetches the tokens of `integrations` (a key or keys; default: every configured
    * integration) and resolves when each has one, or rejects with the first failure (a GrafxAuthError: bad
    * credentials, an unreachable login server...). Call it at start-up, so that bad credentials show at deploy time
@@ -312,7 +319,7 @@ export class GrafxClient {
 
   /**
    * Listens to the client's events: `tokenRenewed`, `tokenRenewalFailed`, `requestRetried`,
-   * `apiRejectsFreshTokens`, `storeFault`, `storeRecovered`. Payloads carry integration keys, timings and error codes, never a token or a secret.
+   * `apiRejectsFreshTokens`, `storeFault`, `storeRecovered`, `warning`. Payloads carry integration keys, timings and error codes, never a token or a secret.
    * A listener that throws does not disturb requests.
    */
   on<E extends keyof GrafxClientEvents>(event: E, listener: (payload: GrafxClientEvents[E]) => void): this {
@@ -361,6 +368,7 @@ export class GrafxClient {
           lastTokenRejectionAt: isoTime(stats.lastTokenRejectionAt),
           clientId: `${clientId.slice(0, Math.min(4, Math.floor(clientId.length / 3)))}…`,
           environment: environment ?? null,
+          scopes: record === undefined ? [] : [...scopeSet(record.scope)].sort(),
         } satisfies IntegrationHealth,
       });
     }
@@ -401,17 +409,13 @@ export class GrafxClient {
   }
 
   #contextOf(tenant: Tenant, record: TokenRecord): GrafxContext {
-    const { paginate, generateOutput, waitForTask } = this.#workflowsOf(tenant);
-    return {
-      integration: tenant.key,
-      environment: tenant.integration.environment,
-      token: record.token,
-      expiresAt: record.expiresAtDate,
-      api: this.#apiOf(tenant),
-      paginate,
-      generateOutput,
-      waitForTask,
-    };
+    return new RequestContext(
+      tenant.key,
+      tenant.integration.environment,
+      record,
+      this.#apiOf(tenant),
+      this.#workflowsOf(tenant),
+    );
   }
 
   /** The tenant's workflow helpers, made once next to its API client. */

@@ -9,10 +9,13 @@ export type {
   StoreEvent,
   TokenRenewalFailedEvent,
   TokenRenewedEvent,
+  GrafxWarningCode,
+  WarningEvent,
 } from './telemetry.js';
 export { DIAGNOSTICS_CHANNELS } from './diagnostics.js';
 export { TOKEN_ID, tokenId } from './token-id.js';
 export type { ApiRetryMessage, TokenAcquisitionMessage } from './diagnostics.js';
+export { GRAFX_WARNING_CODES } from './telemetry.js';
 export { GRAFX_ERROR_CODES, GrafxAuthError, isGrafxAuthError } from './errors.js';
 export type { GrafxErrorCode } from './errors.js';
 export {
@@ -65,6 +68,7 @@ export type {
 export { grafxProblem } from './grafx-problem.js';
 export { GrafxTaskError } from './task-error.js';
 export type { SentRequest } from './api-error-scrubber.js';
+export type { GrafxApiError } from './api-client.js';
 // axios's own type guard, for error handlers that tell `req.grafx.api`'s errors apart (axios is our dependency, not
 // necessarily the app's).
 export { isAxiosError } from 'axios';

@@ -8,12 +8,12 @@ import {
   isIntegerIn,
 } from './bounds.js';
 import { sanitizeText } from './redaction.js';
+import { parseScope } from './scopes.js';
 import { GRAFX_ERROR_CODES, type GrafxErrorCode } from './errors.js';
 import type { StoredFailure, StoredToken } from './token-store.js';
 
 /** A failure record lives at most as long as the longest Retry-After (the core never records one for longer). */
 export const MAX_FAILURE_RECORD_MS = MAX_RETRY_AFTER_SECONDS * 1000;
-const MAX_SCOPE_LENGTH = 4096;
 const KNOWN_CODES = new Set<string>(Object.values(GRAFX_ERROR_CODES));
 /** What a bearer token may contain: visible ASCII only (no space, CR, LF: nothing that could split a header). */
 const TOKEN_CHARACTERS = /^[\x21-\x7e]+$/;
@@ -38,8 +38,10 @@ export function checkStoredToken(value: unknown, now: number): StoredToken | und
   if (!isFiniteNumber(expiresAt) || !isFiniteNumber(usableUntil) || !isFiniteNumber(refreshDueAt)) return undefined;
   if (expiresAt <= now || expiresAt > now + MAX_TOKEN_LIFETIME_SECONDS * 1000) return undefined;
   if (usableUntil > expiresAt || refreshDueAt > expiresAt) return undefined;
-  if (scope !== undefined && scope !== null && !isCleanText(scope, MAX_SCOPE_LENGTH)) return undefined;
-  return { token, expiresAt, usableUntil, refreshDueAt, scope: typeof scope === 'string' ? scope : undefined };
+  // A scope the core would not have kept makes the record a miss, as any other field that is not sound.
+  const checkedScope = parseScope(scope);
+  if (scope !== undefined && scope !== null && scope !== '' && checkedScope === undefined) return undefined;
+  return { token, expiresAt, usableUntil, refreshDueAt, scope: checkedScope };
 }
 
 /**
@@ -69,8 +71,4 @@ export function checkStoredFailure(value: unknown, minimumMs: number): CheckedFa
 
 function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
-}
-
-function isCleanText(value: unknown, max: number): boolean {
-  return typeof value === 'string' && sanitizeText(value, max) === value;
 }

@@ -54,6 +54,27 @@ export interface StoreEvent {
   reason: string;
 }
 
+/** The codes of the client's warnings (the `warning` event, and the logger's message starts with it in brackets). */
+export const GRAFX_WARNING_CODES = {
+  /**
+   * The token route handed a browser a token whose permissions go beyond reading (a `:write` or `output:` scope):
+   * once per integration. Use a separate read-only integration for browsers.
+   */
+  BROWSER_TOKEN_NOT_READ_ONLY: 'GRAFX_BROWSER_TOKEN_NOT_READ_ONLY',
+} as const;
+
+export type GrafxWarningCode = (typeof GRAFX_WARNING_CODES)[keyof typeof GRAFX_WARNING_CODES];
+
+/** A coded warning (also written to the `logger`). Never holds a token or a secret. */
+export interface WarningEvent {
+  code: GrafxWarningCode;
+  integration: string;
+  /** The same text the logger got. */
+  message: string;
+  /** The permissions the warning is about (for GRAFX_BROWSER_TOKEN_NOT_READ_ONLY: those beyond reading). */
+  permissions: string[];
+}
+
 /** The events of a GrafxClient, by name. Payloads never hold a token, a secret or a client ID. */
 export interface GrafxClientEvents {
   tokenRenewed: TokenRenewedEvent;
@@ -62,6 +83,7 @@ export interface GrafxClientEvents {
   apiRejectsFreshTokens: ApiRejectsFreshTokensEvent;
   storeFault: StoreEvent;
   storeRecovered: StoreEvent;
+  warning: WarningEvent;
 }
 
 /** Counters of one integration, for the health handler. */
@@ -235,6 +257,11 @@ export class Telemetry {
   storeRecovered(): void {
     log.store('the token store answers again');
     this.#emit('storeRecovered', { reason: 'answered' });
+  }
+
+  warning(event: WarningEvent): void {
+    log.events('%s: warning %s', event.integration, event.code);
+    this.#emit('warning', event);
   }
 
   removeAllListeners(): void {

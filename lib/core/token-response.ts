@@ -9,12 +9,14 @@ import {
 } from './bounds.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError, type GrafxErrorCode } from './errors.js';
 import { type Redactor, sanitizeServerText } from './redaction.js';
+import { parseScope } from './scopes.js';
 
 /** What the login server granted. */
 export interface GrantedToken {
   accessToken: string;
   /** Lifetime in milliseconds, from `expires_in`, within the lifetime bounds. */
   lifetimeMs: number;
+  /** The granted permissions (`scope`), checked and bounded (see parseScope); undefined when none or unusable. */
   scope: string | undefined;
 }
 
@@ -37,7 +39,6 @@ const REQUEST_ERRORS = new Set([
 ]);
 /** An RFC 6750 b64token and more: visible ASCII only, so a token can never break a header. */
 const TOKEN_CHARACTERS = /^[\x21-\x7e]+$/;
-const MAX_SCOPE_LENGTH = 4096;
 
 /**
  * Checks a token answer. 200 with a JSON object holding a bounded `access_token`, a `token_type` of Bearer (when
@@ -94,12 +95,7 @@ export function parseTokenResponse(integration: string, answer: TokenAnswer, red
     throw invalid('has a token_type other than Bearer');
   }
   const lifetimeMs = lifetimeFrom(own(fields, 'expires_in'), invalid);
-  const scope = own(fields, 'scope');
-  return {
-    accessToken,
-    lifetimeMs,
-    scope: typeof scope === 'string' && scope.length <= MAX_SCOPE_LENGTH ? scope : undefined,
-  };
+  return { accessToken, lifetimeMs, scope: parseScope(own(fields, 'scope')) };
 }
 
 /** Milliseconds from `expires_in` (a number or a numeric string): refused below the minimum, clamped above the maximum. */

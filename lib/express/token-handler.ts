@@ -156,7 +156,7 @@ export function grafxTokenHandler(
         { status: 403, integration: key },
       );
     }
-    let context = await client.context(key);
+    let context = await client.browserContext(key);
     const refused = refusedTokenId(req);
     // Only the token the route serves now can be refused: an older one (renewed since) gets the current one.
     if (refused !== undefined && refused === tokenId(context.token)) {

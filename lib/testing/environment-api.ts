@@ -168,6 +168,7 @@ export class EnvironmentApi {
     if (!canAnswer(res)) return;
 
     const request: ApiRequest = { method, url, environment, path, body, contentType: req.headers['content-type'] };
+    const missing = lacks(check.scopes, request);
     const fault = this.takeFault(path);
     let answer: Answer;
     if (fault !== undefined) {
@@ -176,6 +177,8 @@ export class EnvironmentApi {
       answer = { status: 404, problem: `No route: the environment API lives under ${ENVIRONMENT_BASE_PATH}<env>.` };
     } else if (check.rejection !== undefined) {
       answer = { status: 401, problem: REJECTION_DETAILS[check.rejection] };
+    } else if (missing !== undefined) {
+      answer = { status: 403, problem: `The integration lacks the permission "${missing}".`, title: 'Forbidden' };
     } else if (tooLarge) {
       answer = { status: 413, problem: `The request body is larger than ${BODY_LIMIT_BYTES} bytes.` };
     } else {
@@ -199,6 +202,8 @@ export class EnvironmentApi {
       if (id !== undefined && method === 'GET') return { status: 200, json: { data: { id } } };
     }
     if (resource === 'output') return this.output(request, id, rest);
+    if (resource === 'settings' && id === undefined && method === 'GET')
+      return { status: 200, json: STAND_IN_SETTINGS };
     return { status: 404, problem: `No route for ${method} ${request.path}.` };
   }
 
@@ -288,6 +293,47 @@ export class EnvironmentApi {
     };
   }
 }
+
+/**
+ * The permission a request to the stand-in needs, by the permission names the platform documents: lists need
+ * `:list`, single items `:read`, changes `:write`, static outputs `output:static`, videos `output:animated`. Only
+ * routes the stand-in serves; anything else needs none here.
+ */
+function permissionOf(method: string, path: string): string | undefined {
+  const [resource, id, ...rest] = path.split('/').filter((segment) => segment !== '');
+  if (resource === 'templates' && method === 'GET' && rest.length === 0) {
+    return id === undefined ? 'template:list' : 'template:read';
+  }
+  if (resource === 'projects' && rest.length === 0) {
+    if (method === 'GET') return id === undefined ? 'myproject:list' : 'myproject:read';
+    if (method === 'POST' || method === 'PUT' || method === 'DELETE') return 'myproject:write';
+  }
+  if (resource === 'output' && method === 'POST' && rest.length === 0 && id !== undefined) {
+    if (['pdf', 'png', 'jpg', 'image'].includes(id)) return 'output:static';
+    if (['mp4', 'animation'].includes(id)) return 'output:animated';
+  }
+  return undefined;
+}
+
+/** The permission `request` needs and a token with `scopes` lacks; undefined when none is enforced or it has it. */
+function lacks(scopes: ReadonlySet<string> | undefined, request: ApiRequest): string | undefined {
+  if (scopes === undefined) return undefined;
+  const needed = permissionOf(request.method, request.path);
+  return needed === undefined || scopes.has(needed) ? undefined : needed;
+}
+
+/** `GET settings`: the environment's settings, in the form the platform's release notes show. */
+const STAND_IN_SETTINGS = Object.freeze({
+  sdkVersionPublic: '1.45.0',
+  applicationsConfig: {
+    fonts: { enabled: true },
+    media: { enabled: true },
+    studio: { enabled: true },
+    labs: { enabled: false },
+    'brand-kits': { enabled: false },
+    publisher: { enabled: false, features: [] },
+  },
+});
 
 /** The JSON body of a request sent as JSON; undefined when it is not JSON or does not parse. */
 function parseJson({ body, contentType }: ApiRequest): unknown {

@@ -15,7 +15,7 @@ import type {
   StandInOptions,
   TokenFault,
 } from './types.js';
-import { checkInteger, checkNonEmptyString, checkPort } from './validate.js';
+import { checkInteger, checkNonEmptyString, checkPort, checkScope } from './validate.js';
 
 /** The client the stand-in knows when no `clients` option is given. */
 export const DEFAULT_STAND_IN_CLIENT: Readonly<StandInClient> = Object.freeze({
@@ -247,6 +247,14 @@ function parseClient(client: StandInClient, name: string): StandInClient {
     parsed.environments = client.environments.map((environment, i) =>
       checkNonEmptyString(environment, `${name}.environments[${i}]`),
     );
+  }
+  if (client.scopes !== undefined) {
+    if (!Array.isArray(client.scopes)) {
+      throw new TypeError(
+        `express-grafx-auth/testing: \`${name}.scopes\` must be an array of permissions such as 'template:read'`,
+      );
+    }
+    parsed.scopes = client.scopes.map((scope, i) => checkScope(scope, `${name}.scopes[${i}]`));
   }
   return parsed;
 }

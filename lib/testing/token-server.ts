@@ -9,8 +9,6 @@ import { checkInteger } from './validate.js';
 
 /** The path of the token endpoint. */
 export const TOKEN_PATH = '/oauth/token';
-/** The `scope` of every token the stand-in mints. */
-export const STAND_IN_SCOPE = 'template:read template:list project:write';
 
 const BODY_LIMIT_BYTES = 64 * 1024;
 const TOKEN_FAULTS: ReadonlySet<string> = new Set<TokenFault>([
@@ -207,7 +205,12 @@ export class TokenServer {
       sendJson(
         res,
         200,
-        { access_token: grant.accessToken, token_type: 'Bearer', expires_in: grant.expiresIn, scope: STAND_IN_SCOPE },
+        {
+          access_token: grant.accessToken,
+          token_type: 'Bearer',
+          expires_in: grant.expiresIn,
+          ...(grant.scope === undefined ? {} : { scope: grant.scope }),
+        },
         { 'cache-control': 'no-store', pragma: 'no-cache' },
       );
     }

@@ -3,9 +3,32 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { StandInClient } from './types.js';
 
+/** Every permission the platform's docs list (its sample token answer), the scopes of the stand-in's default client. */
+export const DEFAULT_STAND_IN_SCOPES: readonly string[] = Object.freeze([
+  'font:list',
+  'font:read',
+  'font:write',
+  'media:list',
+  'media:read',
+  'media:write',
+  'myproject:list',
+  'myproject:read',
+  'myproject:write',
+  'output:animated',
+  'output:static',
+  'template_collection:list',
+  'template_collection:read',
+  'template_collection:write',
+  'template:list',
+  'template:read',
+  'template:write',
+]);
+
 /** One access token minted by the stand-in. */
 interface IssuedToken {
   readonly clientId: string;
+  /** The client's permissions when the token was minted (undefined: none given, nothing enforced). */
+  readonly scopes: ReadonlySet<string> | undefined;
   readonly expiresAt: number;
   revoked: boolean;
 }
@@ -17,14 +40,23 @@ export interface TokenGrant {
   expiresIn: number;
   /** False when the client's current token was handed out again. */
   minted: boolean;
+  /** The token answer's `scope`; undefined when the client has no permissions listed. */
+  scope: string | undefined;
 }
 
 /** Why the environment API refuses a bearer token. */
 export type TokenRejection = 'missing' | 'unknown' | 'expired' | 'revoked' | 'environment';
 
+/** The permissions of a token minted for `client`: its own list, or every documented one. */
+function scopesOf(client: StandInClient | undefined): string[] {
+  return client?.scopes ?? [...DEFAULT_STAND_IN_SCOPES];
+}
+
 /** The outcome of {@link TokenStore.check}: the token's client when known, and the rejection if any. */
 export interface TokenCheck {
   clientId: string | undefined;
+  /** The token's permissions; undefined when its client listed none (nothing is enforced). */
+  scopes: ReadonlySet<string> | undefined;
   rejection: TokenRejection | undefined;
 }
 
@@ -64,6 +96,7 @@ export class TokenStore {
       clientId: client.clientId,
       clientSecret: client.clientSecret,
       ...(client.environments === undefined ? {} : { environments: [...client.environments] }),
+      ...(client.scopes === undefined ? {} : { scopes: [...client.scopes] }),
     });
   }
 
@@ -85,14 +118,16 @@ export class TokenStore {
     if (currentValue !== undefined && current !== undefined && !current.revoked) {
       if (now < current.expiresAt - this.reuseWindowSeconds * 1000) {
         const expiresIn = Math.max(1, Math.floor((current.expiresAt - now) / 1000));
-        return { accessToken: currentValue, expiresIn, minted: false };
+        return { accessToken: currentValue, expiresIn, minted: false, scope: scopeText(current.scopes) };
       }
     }
     this.forgetOldTokens(now);
     const accessToken = `sitok_${randomBytes(16).toString('hex')}`;
-    this.tokens.set(accessToken, { clientId, expiresAt: now + this.lifetimeSeconds * 1000, revoked: false });
+    const listed = scopesOf(this.clients.get(clientId));
+    const scopes = listed.length === 0 ? undefined : new Set(listed);
+    this.tokens.set(accessToken, { clientId, scopes, expiresAt: now + this.lifetimeSeconds * 1000, revoked: false });
     this.current.set(clientId, accessToken);
-    return { accessToken, expiresIn: this.lifetimeSeconds, minted: true };
+    return { accessToken, expiresIn: this.lifetimeSeconds, minted: true, scope: scopeText(scopes) };
   }
 
   /** Revokes every token minted so far; the next grant mints a new one. */
@@ -103,15 +138,15 @@ export class TokenStore {
 
   /** Checks a bearer token for a request to `environment`'s API. */
   check(accessToken: string | undefined, environment: string): TokenCheck {
-    if (accessToken === undefined) return { clientId: undefined, rejection: 'missing' };
+    if (accessToken === undefined) return { clientId: undefined, scopes: undefined, rejection: 'missing' };
     const token = this.tokens.get(accessToken);
-    if (token === undefined) return { clientId: undefined, rejection: 'unknown' };
-    const { clientId } = token;
-    if (token.revoked) return { clientId, rejection: 'revoked' };
-    if (Date.now() >= token.expiresAt) return { clientId, rejection: 'expired' };
+    if (token === undefined) return { clientId: undefined, scopes: undefined, rejection: 'unknown' };
+    const { clientId, scopes } = token;
+    if (token.revoked) return { clientId, scopes, rejection: 'revoked' };
+    if (Date.now() >= token.expiresAt) return { clientId, scopes, rejection: 'expired' };
     const allowed = this.clients.get(clientId)?.environments;
-    if (allowed !== undefined && !allowed.includes(environment)) return { clientId, rejection: 'environment' };
-    return { clientId, rejection: undefined };
+    if (allowed !== undefined && !allowed.includes(environment)) return { clientId, scopes, rejection: 'environment' };
+    return { clientId, scopes, rejection: undefined };
   }
 
   private forgetOldTokens(now: number): void {
@@ -121,4 +156,8 @@ export class TokenStore {
       if (token.expiresAt + FORGET_AFTER_MS < now) this.tokens.delete(value);
     }
   }
+}
+
+function scopeText(scopes: ReadonlySet<string> | undefined): string | undefined {
+  return scopes === undefined ? undefined : [...scopes].join(' ');
 }

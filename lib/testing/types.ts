@@ -9,6 +9,13 @@ export interface StandInClient {
   clientSecret: string;
   /** Environments whose API accepts this client's tokens; undefined = every environment. */
   environments?: string[];
+  /**
+   * The permissions of this client's tokens: the token answer's `scope` (space-separated), and what the stand-in's
+   * environment API lets the token do (a documented endpoint the token lacks the permission of answers 403). `[]`:
+   * the answer has no `scope` and nothing is enforced.
+   * @default DEFAULT_STAND_IN_SCOPES (every permission the platform documents)
+   */
+  scopes?: string[];
 }
 
 /**

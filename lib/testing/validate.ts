@@ -36,3 +36,13 @@ export function checkPort(value: unknown, name: string): number {
   if (port > 65535) throw new RangeError(`express-grafx-auth/testing: \`${name}\` must be a port number (0-65535)`);
   return port;
 }
+
+/** Throws unless `value` is one OAuth scope-token (RFC 6749 §3.3: visible ASCII but `"` and `\\`, no space). */
+export function checkScope(value: unknown, name: string): string {
+  if (typeof value !== 'string' || !/^[\x21\x23-\x5b\x5d-\x7e]{1,128}$/.test(value)) {
+    throw new TypeError(
+      `express-grafx-auth/testing: \`${name}\` must be one permission such as 'template:read' (visible ASCII, no space), received ${describe(value)}`,
+    );
+  }
+  return value;
+}
