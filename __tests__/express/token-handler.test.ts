@@ -20,9 +20,11 @@ import { rejectingThenable, thenable } from '../helpers/thenable.js';
 
 const APP = { clientId: 'app-id', clientSecret: 'app-secret-value' };
 const BROWSER = { clientId: 'browser-id', clientSecret: 'browser-secret-value' };
+// The stand-in gives the browser integration read-only permissions, as CHILI advises (no GRAFX_BROWSER_TOKEN_NOT_READ_ONLY).
+const BROWSER_SCOPES = ['template:list', 'template:read', 'font:list', 'font:read'];
 const boom = new Error('session store down');
 
-const standIn = useStandIn({ clients: [APP, BROWSER] });
+const standIn = useStandIn({ clients: [APP, { ...BROWSER, scopes: BROWSER_SCOPES }] });
 
 const platform = (): Pick<GrafxClientOptions, 'tokenURL' | 'apiBaseURL'> => ({
   tokenURL: standIn.tokenURL,
