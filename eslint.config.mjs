@@ -28,8 +28,17 @@ export default tseslint.config(
               message: 'lib/core/ knows nothing of Express.',
             },
             {
-              group: ['../express', '../express/*', '../redis', '../redis/*', '../testing', '../testing/*'],
-              message: 'lib/core/ imports nothing from the adapter, the Redis store or the stand-in.',
+              group: [
+                '../express',
+                '../express/*',
+                '../redis',
+                '../redis/*',
+                '../testing',
+                '../testing/*',
+                '../cli',
+                '../cli/*',
+              ],
+              message: 'lib/core/ imports nothing from the adapter, the Redis store, the stand-in or the command line.',
             },
           ],
         },
@@ -71,6 +80,29 @@ export default tseslint.config(
             {
               group: ['../express', '../express/*'],
               message: 'lib/redis/ and lib/testing/ do not import the Express adapter.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['lib/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'express', message: 'lib/cli/ knows nothing of Express.' }],
+          patterns: [
+            {
+              group: ['../core/*', '!../core/index.js', '../testing/*', '!../testing/index.js'],
+              message:
+                "lib/cli/ uses the core and the stand-in only through their public entry points: '../core/index.js', '../testing/index.js'.",
+            },
+            {
+              group: ['../express', '../express/*', '../redis', '../redis/*', 'axios', 'lru-cache'],
+              message:
+                'lib/cli/ goes through the GrafxClient (the core) only: no adapter, store or HTTP client of its own.',
             },
           ],
         },

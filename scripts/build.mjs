@@ -1,7 +1,7 @@
 // scripts/build.mjs
 // Builds lib/ twice, as CommonJS (dist/cjs) and as ESM (dist/esm) with declarations; checks every `exports` target exists.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,11 +46,23 @@ for (const { dir, type } of builds) writeFileSync(`${dir}/package.json`, JSON.st
 // Every file the exports map (and main/module/types) names must exist: a new entry point is one line in package.json
 // plus lib/<name>/index.ts, and a typo or a missing source fails here rather than in a user's install.
 const manifest = JSON.parse(readFileSync('package.json', 'utf8'));
-const targets = [manifest.main, manifest.module, manifest.types, ...exportTargets(manifest.exports)].filter(Boolean);
+const bins = Object.values(manifest.bin ?? {});
+const targets = [manifest.main, manifest.module, manifest.types, ...exportTargets(manifest.exports), ...bins].filter(
+  Boolean,
+);
 const missing = [...new Set(targets)].filter((target) => !existsSync(target));
 if (missing.length > 0) {
   console.error(`build: package.json names files the build did not produce:\n  ${missing.join('\n  ')}`);
   process.exit(1);
+}
+
+// The command line (package.json "bin"): CommonJS (dist/cjs), starting with its `#!` line, executable.
+for (const bin of bins) {
+  if (!bin.startsWith('./dist/cjs/') || !readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')) {
+    console.error(`build: the bin ${bin} must be in dist/cjs and start with #!/usr/bin/env node`);
+    process.exit(1);
+  }
+  chmodSync(bin, 0o755);
 }
 
 /** Every file path in an exports map (subpaths, nested conditions, arrays of fallbacks). */

@@ -25,8 +25,8 @@ function importsOf(file: string): string[] {
 describe('lib/ layout', () => {
   const files = sources(lib);
 
-  it('has the four rooms and an index that only re-exports', () => {
-    for (const room of ['core', 'express', 'redis', 'testing']) {
+  it('has the five rooms and an index that only re-exports', () => {
+    for (const room of ['core', 'express', 'redis', 'testing', 'cli']) {
       expect(files.some((file) => file.startsWith(join(lib, room) + '/'))).toBe(true);
     }
     const index = readFileSync(join(lib, 'index.ts'), 'utf8')
@@ -107,9 +107,33 @@ describe('the boundary lint rule', () => {
       /knows nothing of HTTP clients or OAuth/,
     ],
     ['lib/redis/x.ts', "import express from 'express';\nexport const app = express();\n", /know nothing of Express/],
+    ['lib/core/x.ts', "export { main } from '../cli/main.js';\n", /imports nothing from .* the command line/],
+    ['lib/core/x.ts', "import type { Output } from '../cli/output.js';\nexport type O = Output;\n", /the command line/],
+    [
+      'lib/cli/x.ts',
+      "import { TokenCache } from '../core/token-cache.js';\nexport const c = TokenCache;\n",
+      /public entry points/,
+    ],
+    [
+      'lib/cli/x.ts',
+      "import { TokenServer } from '../testing/token-server.js';\nexport const t = TokenServer;\n",
+      /public entry points/,
+    ],
+    ['lib/cli/x.ts', "import axios from 'axios';\nexport const a = axios;\n", /through the GrafxClient/],
+    [
+      'lib/cli/x.ts',
+      "import { grafxAuth } from '../express/index.js';\nexport const g = grafxAuth;\n",
+      /through the GrafxClient/,
+    ],
   ])('fails %s importing what it must not (%#)', async (file, code, message) => {
     const messages = await lint(file, code);
     expect(messages).toEqual([expect.stringMatching(new RegExp(`^no-restricted-imports: .*${message.source}`))]);
+  });
+
+  it('lets the command line use the core and the stand-in through their public entry points', async () => {
+    const code =
+      "import { createGrafxClient } from '../core/index.js';\nimport { startGrafxStandIn } from '../testing/index.js';\nexport const both = [createGrafxClient, startGrafxStandIn];\n";
+    expect(await lint('lib/cli/x.ts', code)).toEqual([]);
   });
 
   it('lets the adapter use the core through its public surface', async () => {
