@@ -1,9 +1,18 @@
 // __tests__/helpers/pack.ts
 // Builds and packs the package as npm publishes it, and makes throwaway consumer projects that install the tarball.
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 
 /** The repository (the package's source). */
 export const root = resolve(__dirname, '..', '..');
@@ -40,7 +49,13 @@ const slots = { free: Math.max(1, availableParallelism()), waiting: [] as (() =>
  * Runs a program without a shell, at most one per CPU at a time, and resolves with its exit code and output; never
  * rejects. `safetyMs` only ends a hung process (so a test fails instead of hanging): no assertion is about time.
  */
-export async function run(file: string, args: readonly string[], cwd: string, safetyMs = 120_000): Promise<RunResult> {
+export async function run(
+  file: string,
+  args: readonly string[],
+  cwd: string,
+  safetyMs = 120_000,
+  env: Record<string, string> = {},
+): Promise<RunResult> {
   if (slots.free === 0) await new Promise<void>((resolve) => slots.waiting.push(resolve));
   else slots.free -= 1;
   try {
@@ -48,7 +63,7 @@ export async function run(file: string, args: readonly string[], cwd: string, sa
       execFile(
         file,
         args,
-        { cwd, env: childEnv, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: safetyMs },
+        { cwd, env: { ...childEnv, ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: safetyMs },
         (error, stdout, stderr) => {
           const failure = error as (Error & { code?: unknown; signal?: NodeJS.Signals | null }) | null;
           const code = failure === null ? 0 : typeof failure.code === 'number' ? failure.code : null;
@@ -72,6 +87,18 @@ function npm(args: readonly string[], cwd: string): Promise<RunResult> {
   return cli?.endsWith('.js') ? run(process.execPath, [cli, ...args], cwd) : run('npm', args, cwd);
 }
 
+/**
+ * `npx <args>` in `cwd`, as a user runs it: the npx next to the npm running this test (npm_execpath), or from PATH.
+ * Offline (see childEnv): a command not installed in `cwd` fails rather than being downloaded.
+ */
+export function npx(args: readonly string[], cwd: string, env: Record<string, string> = {}): Promise<RunResult> {
+  const cli = process.env.npm_execpath;
+  const npxCli = cli === undefined ? undefined : join(dirname(cli), 'npx-cli.js');
+  return npxCli !== undefined && existsSync(npxCli)
+    ? run(process.execPath, [npxCli, ...args], cwd, 120_000, env)
+    : run('npx', args, cwd, 120_000, env);
+}
+
 /** Throws with the command's output unless it exited with 0. */
 export function succeeded(result: RunResult, what: string): RunResult {
   if (result.code !== 0) {
@@ -92,6 +119,7 @@ export interface PackageManifest {
   sideEffects?: unknown;
   files?: string[];
   exports: Record<string, unknown>;
+  bin?: Record<string, string>;
 }
 
 export interface Packed {
@@ -167,6 +195,12 @@ export async function makeConsumer(
   const installed = join(modules, packed.manifest.name);
   mkdirSync(installed);
   succeeded(await run('tar', ['-xzf', packed.tarball, '-C', installed, '--strip-components=1'], dir), 'tar');
+  // The package's commands, linked into node_modules/.bin as npm's install does (npx finds them there).
+  const bins = join(modules, '.bin');
+  mkdirSync(bins, { recursive: true });
+  for (const [command, target] of Object.entries(packed.manifest.bin ?? {})) {
+    symlinkSync(join('..', packed.manifest.name, target), join(bins, command));
+  }
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true }, null, 2) + '\n');
   return dir;
 }

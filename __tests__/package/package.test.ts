@@ -1,6 +1,7 @@
 // __tests__/package/package.test.ts
 // npm pack once, lint the tarball (publint, attw), install it on Express 4 and 5, use it by require, import and tsc.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { type GrafxStandIn, startGrafxStandIn } from 'express-grafx-auth/testing';
 import { join, relative, sep } from 'node:path';
 import {
   type Diagnostic,
@@ -11,6 +12,7 @@ import {
   diagnostics,
   expectedDiagnostics,
   makeConsumer,
+  npx,
   run,
   runNode,
   tsc,
@@ -161,7 +163,11 @@ const consumersByExpress = [
   { label: 'Express 4', major: '4', expressPackage: 'express4', name: 'consumer-express4', fullLibCheck: false },
 ] as const;
 
+/** The integration `npx express-grafx-auth check` checks from the installed tarball (a client of the stand-in). */
+const CLI_CLIENT = { clientId: 'packed-cli-id', clientSecret: 'packed-cli-secret-Tt6r', scopes: ['template:list'] };
+
 let packed: Packed;
+let standIn: GrafxStandIn | undefined;
 const jobs = new Map<string, Promise<RunResult>>();
 const consumerDirs = new Map<string, string>();
 
@@ -204,6 +210,17 @@ beforeAll(async () => {
     }
   }
   const dir = consumerDirs.get('consumer-express5')!;
+  // The command line, from the tarball installed in the Express 5 consumer, run with npx as a user runs it.
+  standIn = await startGrafxStandIn({ clients: [CLI_CLIENT] });
+  jobs.set('npx-help', npx(['express-grafx-auth', 'check', '--help'], dir));
+  const checkArgs = ['--token-url', standIn.tokenURL, '--api-base-url', standIn.apiBaseURL('cp-packed'), '--json'];
+  jobs.set(
+    'npx-check',
+    npx(['express-grafx-auth', 'check', ...checkArgs], dir, {
+      GRAFX_CLIENT_ID: CLI_CLIENT.clientId,
+      GRAFX_CLIENT_SECRET: CLI_CLIENT.clientSecret,
+    }),
+  );
   write(dir, 'app-node10.ts', typedConsumer('node10', packed.entries));
   write(dir, 'app-bundler.ts', typedConsumer('bundler', packed.entries));
   const modern = ['--target', 'es2022', '--skipLibCheck'];
@@ -216,6 +233,7 @@ beforeAll(async () => {
 afterAll(async () => {
   // let every started job end before removing the folders they run in
   await Promise.all(jobs.values());
+  await standIn?.close();
   if (packed && !process.env.GRAFX_KEEP_PACKED) rmSync(packed.work, { recursive: true, force: true });
 }, 180_000);
 
@@ -332,6 +350,46 @@ describe('the tarball', () => {
       }
       const expected = { node10: 'dist/cjs', 'node16-cjs': 'dist/cjs', 'node16-esm': 'dist/esm', bundler: 'dist/esm' };
       expect(resolved).toEqual(Object.fromEntries(Object.keys(resolved).map((subpath) => [subpath, expected])));
+    },
+    SLOW,
+  );
+});
+
+describe('the command line (package.json bin), from the installed tarball', () => {
+  it('is dist/cjs/cli/bin.js: CommonJS, its #! line first, executable', () => {
+    expect(packed.manifest.bin).toEqual({ 'express-grafx-auth': './dist/cjs/cli/bin.js' });
+    const installed = join(consumerDirs.get('consumer-express5')!, 'node_modules', packed.manifest.name);
+    const bin = join(installed, 'dist/cjs/cli/bin.js');
+    expect(readFileSync(bin, 'utf8').split('\n').slice(0, 2)).toEqual(['#!/usr/bin/env node', '"use strict";']);
+    expect(statSync(bin).mode & 0o111).toBe(0o111);
+  });
+
+  it(
+    'npx express-grafx-auth check --help prints the help and exits 0',
+    async () => {
+      const result = await job('npx-help');
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(result.stdout).toMatch(/^Usage: npx express-grafx-auth check \[options\]/);
+      expect(result.stdout).toContain('Exit codes:');
+    },
+    SLOW,
+  );
+
+  it(
+    'npx express-grafx-auth check passes against the stand-in, printing neither the secret nor the token',
+    async () => {
+      const result = await job('npx-check');
+      expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+      expect(JSON.parse(result.stdout)).toMatchObject({
+        ok: true,
+        exitCode: 0,
+        token: { accepted: true },
+        permissions: { template: ['list'] },
+        api: { checked: true, status: 200, accepted: true },
+        problems: [],
+      });
+      expect(result.stdout).not.toContain(CLI_CLIENT.clientSecret);
+      expect(result.stdout).not.toMatch(/sitok_/);
     },
     SLOW,
   );
