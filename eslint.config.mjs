@@ -57,7 +57,7 @@ export default tseslint.config(
           ],
           patterns: [
             {
-              group: ['../core/*', '!../core/index.js'],
+              group: ['../core/*', '!../core/index.js', '!../core/option-keys.js'],
               message: "lib/express/ uses the core only through its public surface: import from '../core/index.js'.",
             },
             {

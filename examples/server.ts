@@ -31,7 +31,19 @@ async function main(): Promise<void> {
   const { client, standIn, notes } = await exampleClient();
   const port = Number(process.env.PORT ?? 3000);
   const host = process.env.HOST ?? '127.0.0.1';
-  const server = createExampleApp(client).listen(port, host, () => {
+  let failed = false;
+  const cannotListen = (error: Error): void => {
+    if (failed) return;
+    failed = true;
+    console.error(`express-grafx-auth example: cannot listen on ${host}:${port}: ${error.message}`);
+    void Promise.allSettled([client.close(), standIn?.close()]).then(() => process.exit(1));
+  };
+  const server = createExampleApp(client).listen(port, host, (error?: Error) => {
+    // Express 5 hands a listen error (EADDRINUSE: the port is taken) to this callback; Express 4 emits it (below).
+    if (error !== undefined) {
+      cannotListen(error);
+      return;
+    }
     const address = server.address();
     const actualPort = typeof address === 'object' && address !== null ? address.port : port;
     const shownHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
@@ -44,6 +56,8 @@ async function main(): Promise<void> {
     // Readiness from the first second: every integration's token now, so bad credentials show at start-up.
     void reportReadiness(client, (line, ready) => (ready ? console.log(line) : console.error(line)));
   });
+
+  server.once('error', cannotListen);
 
   const stop = (): void => {
     server.close();

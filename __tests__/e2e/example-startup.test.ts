@@ -1,6 +1,7 @@
 // __tests__/e2e/example-startup.test.ts
 // The example's start-up: which GRAFX_* variables are missing, said by name; every integration's readiness printed.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { createGrafxClient } from 'express-grafx-auth';
 import { BROWSER_OFF_NOTE, exampleSettings } from '../../examples/config.js';
@@ -115,6 +116,25 @@ describe('npm start (examples/server.ts in a process of its own)', () => {
       'Missing GRAFX_CLIENT_SECRET: set it too, or unset the other GRAFX_* variables to run offline on the local stand-in.',
     );
   });
+
+  it('when its port is taken, prints the error and exits with 1, never "listening"', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const child = spawn(bin('tsx'), [join(root, 'examples/server.ts')], {
+        cwd: root,
+        env: env({ PORT: String(port), HOST: '127.0.0.1' }),
+      });
+      const { code, stdout, stderr } = await finished(child);
+      expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
+      expect(stderr.trim()).toBe(
+        `express-grafx-auth example: cannot listen on 127.0.0.1:${port}: listen EADDRINUSE: address already in use 127.0.0.1:${port}`,
+      );
+    } finally {
+      taken.close();
+    }
+  }, 60_000);
 
   it('without any, starts on the stand-in and prints every integration ready', async () => {
     const child = spawn(bin('tsx'), [join(root, 'examples/server.ts')], { cwd: root, env: env({}) });

@@ -1,7 +1,8 @@
 // lib/core/errors.ts
 // GrafxAuthError: the one error type of the package, with an HTTP `status` and a stable `GRAFX_*` code.
+import { errorDocsURL } from './docs-link.js';
 
-/** Every code a {@link GrafxAuthError} can carry. The README lists them with their meaning. */
+/** Every code a {@link GrafxAuthError} can carry. docs/reference/errors.md has a section on each (`err.docs`). */
 export const GRAFX_ERROR_CODES = {
   /** The options given to `grafxAuth()` / `createGrafxClient()` are wrong (thrown at set-up time). */
   CONFIG_INVALID: 'GRAFX_CONFIG_INVALID',
@@ -121,7 +122,7 @@ export class GrafxAuthError extends Error {
   readonly headers: Record<string, string>;
 
   constructor(code: GrafxErrorCode, message: string, options: GrafxAuthErrorOptions) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(withDocsLink(code, message), options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.status = options.status;
     this.statusCode = options.status;
@@ -130,6 +131,11 @@ export class GrafxAuthError extends Error {
     Object.defineProperty(this, ERROR_BRAND, { value: true });
     this.headers = { ...options.headers };
     if (options.retryAfter !== undefined) this.headers['retry-after'] = String(options.retryAfter);
+  }
+
+  /** The section of the errors reference about this error's code: its cause and its fix. */
+  get docs(): string {
+    return errorDocsURL(this.code);
   }
 
   /** A fresh copy (own stack) for another caller, so callers never share one mutable error object. */
@@ -153,6 +159,16 @@ export class GrafxAuthError extends Error {
       retryAfter: this.retryAfter,
     };
   }
+}
+
+/**
+ * A configuration error's message ends with the link to its section of the errors reference (once: a copy keeps
+ * it), the way express-rate-limit's validation errors do; other messages stay as they are (`err.docs` has the link).
+ */
+function withDocsLink(code: GrafxErrorCode, message: string): string {
+  if (code !== GRAFX_ERROR_CODES.CONFIG_INVALID) return message;
+  const link = errorDocsURL(code);
+  return message.includes(link) ? message : `${message} (see ${link})`;
 }
 
 export function configError(message: string): GrafxAuthError {

@@ -9,6 +9,7 @@ import {
   isIntegerIn,
 } from './bounds.js';
 import { configError } from './errors.js';
+import { checkKnownKeys as refuseUnknownKeys, refuseStandIn } from './option-keys.js';
 import type { Logger } from './logger.js';
 import type { OpenTelemetrySettings } from './open-telemetry.js';
 import { quotedKey } from './redaction.js';
@@ -335,7 +336,7 @@ export interface ResolvedOptions {
 }
 
 /** Every option key, checked by the compiler: adding an option without listing it here fails the build. */
-const CLIENT_OPTION_KEYS: Record<keyof GrafxClientOptions, true> = {
+export const CLIENT_OPTION_KEYS: Record<keyof GrafxClientOptions, true> = {
   clientId: true,
   clientSecret: true,
   environment: true,
@@ -359,7 +360,7 @@ const CLIENT_OPTION_KEYS: Record<keyof GrafxClientOptions, true> = {
   openTelemetry: true,
   clock: true,
 };
-const LOADING_KEYS: Record<keyof LoadingOptions, true> = {
+export const LOADING_KEYS: Record<keyof LoadingOptions, true> = {
   reloadAfterMs: true,
   unknownTtlMs: true,
   unknownMax: true,
@@ -386,6 +387,7 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
     throw configError(`options must be an object, received ${describe(options)}`);
   }
   const opts = options as Record<string, unknown>;
+  refuseStandIn(opts);
   checkKnownKeys(opts, [...Object.keys(CLIENT_OPTION_KEYS), ...extraKeys], '');
 
   if (opts.allowInsecureHttp !== undefined && typeof opts.allowInsecureHttp !== 'boolean') {
@@ -687,18 +689,12 @@ function resolveIntegration(
 }
 
 function checkKnownKeys(object: Record<string, unknown>, known: readonly string[], prefix: string): void {
-  for (const key of Object.keys(object)) {
-    if (known.includes(key)) continue;
-    if (key === 'resolveIntegration') {
-      throw configError(
-        '`resolveIntegration` is an option of grafxAuth(), not of the client: use grafxAuth(client, { resolveIntegration })',
-      );
-    }
-    const guess = closest(key, known);
+  if (prefix === '' && Object.hasOwn(object, 'resolveIntegration') && !known.includes('resolveIntegration')) {
     throw configError(
-      `received an unsupported option, \`${prefix}${key}\`.${guess === undefined ? '' : ` Did you mean \`${prefix}${guess}\`?`}`,
+      '`resolveIntegration` is an option of grafxAuth(), not of the client: use grafxAuth(client, { resolveIntegration })',
     );
   }
+  refuseUnknownKeys(object, known, prefix);
 }
 
 /** A non-empty string. For a `secret`, the error names only the received type, never a value of any type. */
@@ -838,30 +834,4 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return value === '' ? 'an empty string' : 'a string';
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : `${value}`;
   return typeof value === 'object' ? 'an object' : typeof value;
-}
-
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const candidate of candidates) {
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

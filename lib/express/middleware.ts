@@ -10,6 +10,7 @@ import {
   createGrafxClient,
   isGrafxClient,
 } from '../core/index.js';
+import { checkKnownKeys, refuseNearMisses, refuseStandIn } from '../core/option-keys.js';
 import { configError } from './config-error.js';
 
 /** Picks the integration key of a request (a tenant header, a subdomain, the session...). May be async. */
@@ -24,6 +25,9 @@ export interface GrafxAuthAdapterOptions {
    */
   resolveIntegration?: IntegrationResolver;
 }
+
+/** The adapter's own option keys, checked by the compiler (an option added to the type must be listed here). */
+export const ADAPTER_KEYS: Record<keyof GrafxAuthAdapterOptions, true> = { resolveIntegration: true };
 
 /** Options of `grafxAuth(options)`: the client's options plus the adapter's. */
 export interface GrafxAuthOptions extends GrafxClientOptions, GrafxAuthAdapterOptions {}
@@ -49,11 +53,26 @@ export function grafxAuth(
   let resolveIntegration: unknown;
   if (isGrafxClient(optionsOrClient)) {
     client = optionsOrClient;
+    if (typeof adapterOptions !== 'object' || adapterOptions === null) {
+      throw configError('the options of grafxAuth(client, options) must be an object { resolveIntegration }');
+    }
+    checkKnownKeys(
+      adapterOptions,
+      Object.keys(ADAPTER_KEYS),
+      '',
+      "grafxAuth(client, options) takes only `resolveIntegration`; the client's own options go to createGrafxClient()",
+    );
     resolveIntegration = adapterOptions.resolveIntegration;
   } else {
     if (typeof optionsOrClient !== 'object' || optionsOrClient === null) {
       throw configError('options must be an object: grafxAuth({ clientId, clientSecret, environment })');
     }
+    refuseStandIn(optionsOrClient);
+    refuseNearMisses(
+      optionsOrClient,
+      ['resolveIntegration'],
+      "grafxAuth(options) takes the client's options and `resolveIntegration`",
+    );
     const { resolveIntegration: resolver, ...clientOptions } = optionsOrClient;
     client = createGrafxClient(clientOptions);
     resolveIntegration = resolver;

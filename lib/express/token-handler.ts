@@ -11,6 +11,7 @@ import {
   isGrafxClient,
   tokenId,
 } from '../core/index.js';
+import { checkKnownKeys, refuseNearMisses, refuseStandIn } from '../core/option-keys.js';
 import { configError } from './config-error.js';
 import { type IntegrationResolver, looksLikeRequest } from './middleware.js';
 
@@ -102,6 +103,12 @@ export function grafxTokenHandler(
         'grafxTokenHandler(options) takes one argument: put `resolveIntegration` and `authorize` in the options, or pass a client first',
       );
     }
+    refuseStandIn(optionsOrClient);
+    refuseNearMisses(
+      optionsOrClient,
+      Object.keys(ADAPTER_KEYS),
+      "grafxTokenHandler(options) takes the client's options, `resolveIntegration` and `authorize`",
+    );
     refuseUndefinedAuthorize(optionsOrClient);
     const { resolveIntegration, authorize, ...clientOptions } = optionsOrClient;
     client = createGrafxClient(clientOptions);
@@ -205,13 +212,12 @@ function checkAdapterOptions(options: unknown): Record<string, unknown> {
       'the options of grafxTokenHandler(client, options) must be an object { resolveIntegration, authorize }',
     );
   }
-  for (const key of Object.keys(options)) {
-    if (!Object.hasOwn(ADAPTER_KEYS, key)) {
-      throw configError(
-        `received an unsupported option, \`${key}\`: grafxTokenHandler(client, options) takes \`resolveIntegration\` and \`authorize\``,
-      );
-    }
-  }
+  checkKnownKeys(
+    options,
+    Object.keys(ADAPTER_KEYS),
+    '',
+    'grafxTokenHandler(client, options) takes `resolveIntegration` and `authorize`',
+  );
   refuseUndefinedAuthorize(options);
   return options as Record<string, unknown>;
 }

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { configError } from '../core/errors.js';
+import { checkKnownKeys } from '../core/option-keys.js';
 import { MAX_ACCESS_TOKEN_LENGTH } from '../core/bounds.js';
 import type { StoredFailure, StoredToken, TokenStore } from '../core/token-store.js';
 import { RecordCodec, fingerprint, parseEncryptionKey } from './record-codec.js';
@@ -87,9 +88,16 @@ export class RedisTokenStore implements TokenStore {
     if (typeof options !== 'object' || options === null) {
       throw configError('RedisTokenStore needs options: new RedisTokenStore({ client: new Redis(url) })');
     }
-    for (const key of Object.keys(options)) {
-      if (!OPTION_KEYS.includes(key)) throw configError(`RedisTokenStore received an unsupported option, \`${key}\``);
+    if (typeof (options as { eval?: unknown }).eval === 'function') {
+      // the ioredis client itself: its own fields would read as unknown options
+      throw configError('RedisTokenStore takes options, not the client: new RedisTokenStore({ client: redis })');
     }
+    checkKnownKeys(
+      options,
+      OPTION_KEYS,
+      '',
+      'new RedisTokenStore(options) takes ' + OPTION_KEYS.map((key) => `\`${key}\``).join(', '),
+    );
     const { client, keyPrefix = 'grafx-auth:', commandTimeoutMs = 500, encryptionKey } = options;
     if (typeof client !== 'object' || client === null || typeof (client as Partial<Redis>).eval !== 'function') {
       throw configError('`client` of RedisTokenStore must be an ioredis client, e.g. new Redis(process.env.REDIS_URL)');
