@@ -22,6 +22,37 @@ describe.each([
   ['express 5', express5],
   ['express 4', express4 as unknown as typeof express5],
 ])('%s', (_name, express) => {
+  it('answers a clear GRAFX_MIDDLEWARE_MISSING when a route not behind grafxAuth() reads req.grafx', async () => {
+    const app = express();
+    const grafx = express.Router();
+    grafx.use(grafxAuth({ ...acme(), tokenURL: standIn.tokenURL, apiBaseURL: (env) => standIn.apiBaseURL(env) }));
+    grafx.get('/integration', (req, res) => {
+      res.json({ integration: req.grafx.integration, own: Object.keys(req).includes('grafx') });
+    });
+    app.use('/grafx', grafx);
+    // A route outside the router, reading req.grafx by mistake (synchronously, so Express 4 passes it on too).
+    app.get('/outside', (req, res) => {
+      res.json({ integration: req.grafx.integration });
+    });
+    const seen: unknown[] = [];
+    app.use(((err, _req, res, _next) => {
+      seen.push(err);
+      res.status(err instanceof GrafxAuthError ? err.status : 599).json({ code: (err as GrafxAuthError).code });
+    }) as express5.ErrorRequestHandler);
+    const agent = request(app);
+    // Served by the middleware: req.grafx is an own, ordinary property of the request.
+    expect((await agent.get('/grafx/integration').expect(200)).body).toEqual({ integration: 'default', own: true });
+    const res = await agent.get('/outside').expect(500);
+    expect(res.body).toEqual({ code: 'GRAFX_MIDDLEWARE_MISSING' });
+    expect((seen[0] as Error).message).toMatch(/not behind grafxAuth\(\)/);
+    // The middleware keeps serving, and a value set by the app (a test double) is an ordinary property too.
+    await agent.get('/grafx/integration').expect(200);
+    const req = Object.create(app.request as object) as { grafx: unknown };
+    expect(() => req.grafx).toThrow(expect.objectContaining({ code: 'GRAFX_MIDDLEWARE_MISSING' }));
+    req.grafx = 'double';
+    expect(req.grafx).toBe('double');
+  });
+
   it('serves the quick start: req.grafx.api.get("/templates") with a cached token', async () => {
     const app = express();
     app.use(grafxAuth({ ...acme(), tokenURL: standIn.tokenURL, apiBaseURL: (env) => standIn.apiBaseURL(env) }));

@@ -58,6 +58,8 @@ export const GRAFX_ERROR_CODES = {
   CLIENT_CLOSED: 'GRAFX_CLIENT_CLOSED',
   /** The token route was called with a method other than GET (405, `Allow: GET`). */
   METHOD_NOT_ALLOWED: 'GRAFX_METHOD_NOT_ALLOWED',
+  /** `req.grafx` was read on a route that is not behind `grafxAuth()` (500): a mistake in the app's routing. */
+  MIDDLEWARE_MISSING: 'GRAFX_MIDDLEWARE_MISSING',
   /** `paginate()`: a page was not `{ data: [...] }`, or its next-page link led back to a page already fetched (502). */
   LIST_INVALID_RESPONSE: 'GRAFX_LIST_INVALID_RESPONSE',
   /** `paginate()`: the listing waited for the API longer than its `timeoutMs`, all pages together (504). */

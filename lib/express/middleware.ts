@@ -11,6 +11,7 @@ import {
   isGrafxClient,
 } from '../core/index.js';
 import { checkKnownKeys, refuseNearMisses, refuseStandIn } from '../core/option-keys.js';
+import { guardRequestGrafx } from './request-grafx.js';
 import { configError } from './config-error.js';
 
 /** Picks the integration key of a request (a tenant header, a subdomain, the session...). May be async. */
@@ -117,7 +118,14 @@ export function grafxAuth(
     }
   };
 
+  /** The request prototype (the app's `app.request`) last seen: its `grafx` accessor is installed (see guardRequestGrafx). */
+  let seen: object | null = null;
   const middleware = function grafxAuthMiddleware(req: Request, _res: Response, next: NextFunction): void {
+    const prototype = Object.getPrototypeOf(req) as object | null;
+    if (prototype !== seen) {
+      guardRequestGrafx(req);
+      seen = prototype;
+    }
     if (resolve === undefined) {
       attach(req, defaultKey, next);
       return;
