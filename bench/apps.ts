@@ -239,10 +239,21 @@ export async function buildApp(
  * shape on the request, from values prepared once), nothing else.
  */
 async function noopMiddleware(client: GrafxClient): Promise<RequestHandler> {
-  const { integration, environment, token, expiresAt, api, paginate, generateOutput, waitForTask, scopes } =
+  const { integration, environment, token, expiresAt, api, paginate, generateOutput, waitForTask, scopes, download } =
     await client.context();
   return (req, _res, next) => {
-    req.grafx = { integration, environment, token, expiresAt, api, paginate, generateOutput, waitForTask, scopes };
+    req.grafx = {
+      integration,
+      environment,
+      token,
+      expiresAt,
+      api,
+      paginate,
+      generateOutput,
+      waitForTask,
+      scopes,
+      download,
+    };
     next();
   };
 }

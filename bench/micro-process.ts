@@ -127,7 +127,7 @@ serve<MicroCommands>({
     const token = await client.getToken();
     const middleware = grafxAuth(client);
     // The no-op middleware sets a context object of the same shape, from values prepared once.
-    const { integration, environment, expiresAt, api, paginate, generateOutput, waitForTask, scopes } =
+    const { integration, environment, expiresAt, api, paginate, generateOutput, waitForTask, scopes, download } =
       await client.context();
     const noop: RequestHandler = (req, _res, next) => {
       req.grafx = {
@@ -140,6 +140,7 @@ serve<MicroCommands>({
         generateOutput,
         waitForTask,
         scopes,
+        download,
       };
       next();
     };

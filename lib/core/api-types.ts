@@ -1,23 +1,6 @@
 // lib/core/api-types.ts
-// Types of the environment API answers the workflow helpers read: list pages, templates, output tasks, problems.
-
-/** One page of a list endpoint (`GET templates`, `GET media`, …). */
-export interface GrafxListPage<T> {
-  /** The page size the platform used. */
-  pageSize?: number;
-  /** The items of this page. */
-  data: T[];
-  /** `nextPage`: the next page's link (a full URL or a path carrying `nextPageToken`); absent or null on the last. */
-  links?: { nextPage?: string | null };
-}
-
-/** A template, as `GET templates` lists it and `GET templates/{id}` answers it (`{ data: GrafxTemplate }`). */
-export interface GrafxTemplate {
-  id: string;
-  name: string;
-  /** Other fields the platform sends (`relativePath`, `created`, …), unvalidated. */
-  [field: string]: unknown;
-}
+// Types of what the workflow helpers start, read and resolve with: output tasks, their result, problems.
+import type { GrafxTaskStatus } from './task-answer.js';
 
 /** The formats of `POST output/{format}`. */
 export type GrafxOutputFormat = 'pdf' | 'png' | 'jpg' | 'gif' | 'mp4' | 'html';
@@ -39,8 +22,17 @@ export interface GrafxOutputTaskDone {
 /** What `generateOutput()` and `waitForTask()` resolve with. */
 export interface GrafxTaskResult {
   taskId: string;
-  /** The absolute URL of the finished file: fetch it with `req.grafx.api` (which sends the token to the API only). */
+  /**
+   * The absolute URL of the finished file, on the environment API: stream it with `sendGrafxDownload()` or
+   * `req.grafx.download()` (which send the token to the API only).
+   */
   downloadURL: string;
+  /** The task's status, when its answer carried one (`'Finished'`). */
+  status?: GrafxTaskStatus;
+  /** The number of data records, when the answer carried it. */
+  totalRecords?: number;
+  /** Records output successfully, from `successfulRecords` or `totalSuccessfulRecords`, when the answer carried one. */
+  successfulRecords?: number;
 }
 
 /** The platform's RFC 7807 problem details, as `grafxProblem()` returns them (bounded, without control characters). */

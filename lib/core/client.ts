@@ -13,6 +13,7 @@ import { TenantRegistry, unknownIntegration } from './tenant-registry.js';
 import { TokenCache } from './token-cache.js';
 import type { TokenRecord } from './token-record.js';
 import type { GrafxOutputFormat, GrafxTaskResult } from './api-types.js';
+import type { DownloadOptions, GrafxDownload } from './download.js';
 import type { TaskWaitOptions } from './output-task.js';
 import type { GrafxQueryParams, PaginateOptions } from './paginate.js';
 import { type GrafxContext, RequestContext } from './grafx-context.js';
@@ -214,6 +215,11 @@ export class GrafxClient {
     options?: TaskWaitOptions,
   ): Promise<GrafxTaskResult> {
     return (await this.context(integration)).generateOutput(format, body, options);
+  }
+
+  /** Fetches a file of the integration's environment API as a stream (see `req.grafx.download`). */
+  async download(integration: string | undefined, link: string, options?: DownloadOptions): Promise<GrafxDownload> {
+    return (await this.context(integration)).download(link, options);
   }
 
   /** Waits for a task of the integration (see `req.grafx.waitForTask`). */

@@ -82,6 +82,11 @@ export const GRAFX_ERROR_CODES = {
    * request's own `maxContentLength`), as received or once decompressed: the read was stopped there (502).
    */
   API_RESPONSE_TOO_LARGE: 'GRAFX_API_RESPONSE_TOO_LARGE',
+  /**
+   * A download (a finished output's `links.download`) is no longer available: the platform keeps finished outputs
+   * about 4 hours. Start the output again (410).
+   */
+  DOWNLOAD_EXPIRED: 'GRAFX_DOWNLOAD_EXPIRED',
 } as const;
 
 export type GrafxErrorCode = (typeof GRAFX_ERROR_CODES)[keyof typeof GRAFX_ERROR_CODES];

@@ -38,6 +38,7 @@ export class RequestContext implements GrafxContext {
   paginate: GrafxWorkflows['paginate'];
   generateOutput: GrafxWorkflows['generateOutput'];
   waitForTask: GrafxWorkflows['waitForTask'];
+  download: GrafxWorkflows['download'];
   readonly #scope: string | undefined;
 
   constructor(
@@ -55,6 +56,7 @@ export class RequestContext implements GrafxContext {
     this.paginate = workflows.paginate;
     this.generateOutput = workflows.generateOutput;
     this.waitForTask = workflows.waitForTask;
+    this.download = workflows.download;
     this.#scope = record.scope;
   }
 

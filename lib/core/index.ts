@@ -57,14 +57,35 @@ export type { GrafxWorkflows } from './workflows.js';
 export type { GrafxQueryParams, PaginateOptions } from './paginate.js';
 export type { TaskWaitOptions } from './output-task.js';
 export type {
-  GrafxListPage,
   GrafxOutputFormat,
   GrafxOutputTaskDone,
   GrafxOutputTaskStarted,
   GrafxProblem,
   GrafxTaskResult,
-  GrafxTemplate,
 } from './api-types.js';
+export type {
+  GrafxFont,
+  GrafxItemResponse,
+  GrafxListPage,
+  GrafxListQuery,
+  GrafxMedia,
+  GrafxOtherFields,
+  GrafxOutputSettings,
+  GrafxOutputTask,
+  GrafxPreviewSize,
+  GrafxPreviewTask,
+  GrafxProject,
+  GrafxSdkVersion,
+  GrafxSdkVersions,
+  GrafxSettings,
+  GrafxTag,
+  GrafxTaskErrorReport,
+  GrafxTemplate,
+} from './resource-types.js';
+export { GRAFX_TASK_STATUSES } from './task-answer.js';
+export type { GrafxTaskStatus } from './task-answer.js';
+export type { DownloadOptions, GrafxDownload } from './download.js';
+export { grafxTemplateDates } from './template-dates.js';
 export { grafxProblem } from './grafx-problem.js';
 export { GrafxTaskError } from './task-error.js';
 export type { SentRequest } from './api-error-scrubber.js';

@@ -9,6 +9,7 @@ import { checkSignal } from './call-options.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError, configError } from './errors.js';
 import { parseProblem } from './grafx-problem.js';
 import { sanitizeText } from './redaction.js';
+import { readTaskAnswer } from './task-answer.js';
 import { GrafxTaskError } from './task-error.js';
 
 /** Options of `generateOutput()` and `waitForTask()`. */
@@ -202,8 +203,10 @@ async function poll(
     }
     // (no answer: a lost poll, paused after and asked again like a running one)
     if (answer !== undefined) {
-      if (answer.status === 200) return { taskId, downloadURL: downloadURLOf(context, answer.data, taskId) };
-      if (answer.status !== 202 && answer.status !== 204) {
+      if (answer.status === 200) {
+        const done = finishedTask(context, answer.data, taskId);
+        if (done !== undefined) return done;
+      } else if (answer.status !== 202 && answer.status !== 204) {
         throw invalidAnswer(context, taskId, `answered ${answer.status} (expected 200, 202, 204 or 500)`);
       }
       transientFailures = 0;
@@ -241,13 +244,28 @@ function startedTaskId(context: TaskContext, answer: unknown): string {
   return taskId;
 }
 
-/** The absolute download URL of a finished task's answer `{ links: { download } }`, checked as every API link is. */
-function downloadURLOf(context: TaskContext, answer: unknown, taskId: string): string {
-  const links = typeof answer === 'object' && answer !== null ? (answer as { links?: unknown }).links : undefined;
-  const download = typeof links === 'object' && links !== null ? (links as { download?: unknown }).download : undefined;
-  if (resolveLink(download, context.base) === undefined)
+/**
+ * A poll's 200 answer (see readTaskAnswer): the result when finished, undefined while running (a status Started,
+ * Pending or Processing), `GRAFX_TASK_FAILED` for Failed or Error. The download link is checked as every API link is.
+ */
+function finishedTask(context: TaskContext, body: unknown, taskId: string): GrafxTaskResult | undefined {
+  const answer = readTaskAnswer(body);
+  if (answer.state === 'running') return undefined;
+  if (answer.state === 'failed') {
+    throw new GrafxTaskError(
+      GRAFX_ERROR_CODES.TASK_FAILED,
+      `The GraFx task ${taskId} failed (status ${answer.status})`,
+      {
+        status: 502,
+        integration: context.integration,
+        taskId,
+        taskStatus: answer.status,
+      },
+    );
+  }
+  if (resolveLink(answer.download, context.base) === undefined)
     throw invalidAnswer(context, taskId, 'is done but gave no usable links.download');
-  const { url, refused } = checkApiLink(download, context.base);
+  const { url, refused } = checkApiLink(answer.download, context.base);
   if (url === undefined) {
     throw new GrafxTaskError(GRAFX_ERROR_CODES.LINK_REFUSED, `The download link of GraFx task ${taskId} ${refused}`, {
       status: 502,
@@ -255,7 +273,11 @@ function downloadURLOf(context: TaskContext, answer: unknown, taskId: string): s
       taskId,
     });
   }
-  return url.href;
+  const result: GrafxTaskResult = { taskId, downloadURL: url.href };
+  if (answer.status !== undefined) result.status = answer.status;
+  if (answer.totalRecords !== undefined) result.totalRecords = answer.totalRecords;
+  if (answer.successfulRecords !== undefined) result.successfulRecords = answer.successfulRecords;
+  return result;
 }
 
 function invalidAnswer(context: TaskContext, taskId: string | undefined, what: string): GrafxTaskError {

@@ -2,6 +2,7 @@
 // GrafxTaskError: a GrafxAuthError of an output task (failed, timed out, unusable answer) that names the task.
 import type { GrafxProblem } from './api-types.js';
 import { type GrafxAuthErrorOptions, type GrafxErrorCode, GrafxAuthError } from './errors.js';
+import type { GrafxTaskStatus } from './task-answer.js';
 
 const TASK_ERROR_BRAND = Symbol.for('express-grafx-auth.task-error');
 
@@ -19,19 +20,22 @@ export class GrafxTaskError extends GrafxAuthError {
   readonly taskId: string | undefined;
   /** The platform's problem details of a failed task (`title`, `detail`, `traceId`, …). */
   readonly problem: GrafxProblem | undefined;
+  /** The task's status when its answer named one (`Failed` or `Error` for a task that failed with a 200 answer). */
+  readonly taskStatus: GrafxTaskStatus | undefined;
 
   constructor(
     code: GrafxErrorCode,
     message: string,
-    options: GrafxAuthErrorOptions & { taskId?: string; problem?: GrafxProblem },
+    options: GrafxAuthErrorOptions & { taskId?: string; problem?: GrafxProblem; taskStatus?: GrafxTaskStatus },
   ) {
     super(code, message, options);
     this.taskId = options.taskId;
     this.problem = options.problem;
+    this.taskStatus = options.taskStatus;
     Object.defineProperty(this, TASK_ERROR_BRAND, { value: true });
   }
 
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), taskId: this.taskId, problem: this.problem };
+    return { ...super.toJSON(), taskId: this.taskId, problem: this.problem, taskStatus: this.taskStatus };
   }
 }

@@ -18,6 +18,6 @@ export interface Tenant {
   reloadAt: number;
   /** Its API client, created on first use. */
   api: AxiosInstance | undefined;
-  /** Its paginate, generateOutput and waitForTask, created on first use next to its API client. */
+  /** Its paginate, generateOutput, waitForTask and download, created on first use next to its API client. */
   workflows: GrafxWorkflows | undefined;
 }

@@ -1,8 +1,9 @@
 // lib/core/workflows.ts
-// createWorkflows(): one integration's paginate, generateOutput and waitForTask, made once next to its API client.
+// createWorkflows(): one integration's paginate, generateOutput, waitForTask and download, made once next to its API client.
 import type { AxiosInstance } from 'axios';
 import { apiBaseOf } from './api-link.js';
 import type { GrafxOutputFormat, GrafxTaskResult } from './api-types.js';
+import { type DownloadOptions, type GrafxDownload, download } from './download.js';
 import {
   type Sleep,
   type TaskContext,
@@ -29,6 +30,12 @@ export interface GrafxWorkflows {
   generateOutput: (format: GrafxOutputFormat, body: unknown, options?: TaskWaitOptions) => Promise<GrafxTaskResult>;
   /** Waits for a task (`output/tasks/{id}`, template and project preview tasks) given its link or path. */
   waitForTask: (taskInfoPath: string, options?: TaskWaitOptions) => Promise<GrafxTaskResult>;
+  /**
+   * Fetches a file of the environment API (a finished output's `downloadURL`, a `media/{id}/download` path) as a
+   * stream, with its checked `content-type` and `content-length`; resolves once its first byte has arrived. An
+   * expired download rejects with `GRAFX_DOWNLOAD_EXPIRED`. In Express, `sendGrafxDownload()` streams it to the user.
+   */
+  download: (link: string, options?: DownloadOptions) => Promise<GrafxDownload>;
 }
 
 /** The helpers of one integration, bound to its API client (so its token, 401 retry and origin guard apply). */
@@ -44,5 +51,6 @@ export function createWorkflows(
     paginate: (path, params, options) => paginate(integration, api, base, path, params, options),
     generateOutput: (format, body, options) => generateOutput(tasks, format, body, options),
     waitForTask: (taskInfoPath, options) => waitForTask(tasks, taskInfoPath, options),
+    download: (link, options) => download(tasks, link, options),
   };
 }

@@ -10,6 +10,7 @@ export type {
   IntegrationResolver,
 } from './middleware.js';
 export { grafxHealthHandler } from './health-handler.js';
+export { sendGrafxDownload, type SendGrafxDownloadOptions } from './send-download.js';
 export {
   grafxTokenHandler,
   type GrafxBrowserToken,

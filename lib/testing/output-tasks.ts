@@ -1,5 +1,5 @@
 // lib/testing/output-tasks.ts
-// The stand-in's output tasks: POST output/{format}, GET output/tasks/:id (202/204 running, 200, 500), downloads.
+// The stand-in's output tasks: POST output/{format}, GET output/tasks/:id (every answer form), downloads that expire.
 import { randomUUID } from 'node:crypto';
 import type { Answer } from './api-answer.js';
 import type { OutputTaskBehaviour, StandInCounts } from './types.js';
@@ -17,6 +17,12 @@ const FORMATS: Readonly<Record<string, string>> = {
 /** The oldest tasks are forgotten past this many. */
 const MAX_TASKS = 1000;
 const DEFAULT_FAILURE = 'The output could not be generated (failure injected by the GraFx stand-in).';
+/** Finished outputs stay available this long on the platform (about 4 hours). */
+const DEFAULT_DOWNLOAD_LIFETIME_MS = 4 * 3600 * 1000;
+const EXPIRED_DETAIL = 'The output is no longer available.';
+/** The task statuses in the order CHILI's docs list them (the numbers of the `'number'` form). */
+const STATUSES = ['Started', 'Pending', 'Processing', 'Failed', 'Finished', 'Error'] as const;
+type Status = (typeof STATUSES)[number];
 
 /** The behaviour with every default applied. */
 export interface OutputTaskConfig {
@@ -24,6 +30,11 @@ export interface OutputTaskConfig {
   durationMs: number;
   runningStatus: 202 | 204;
   failure: string | undefined;
+  statusForm: 'none' | 'name' | 'number';
+  recordsField: 'successfulRecords' | 'totalSuccessfulRecords';
+  failAs: 500 | 'Failed' | 'Error';
+  downloadLifetimeMs: number;
+  expiredStatus: 404 | 410;
 }
 
 interface Task {
@@ -32,6 +43,10 @@ interface Task {
   startedAt: number;
   polls: number;
   done: boolean;
+  /** When the task was first seen finished (its download's lifetime starts then). */
+  finishedAt: number;
+  /** Its download was expired by `expireDownloads()`. */
+  expired: boolean;
   config: OutputTaskConfig;
   /** Why it fails: the injected failure, or a template that does not exist. */
   failure: string | undefined;
@@ -43,6 +58,11 @@ const BEHAVIOUR_KEYS: Record<keyof OutputTaskBehaviour, true> = {
   durationMs: true,
   runningStatus: true,
   fail: true,
+  statusForm: true,
+  recordsField: true,
+  failAs: true,
+  downloadLifetimeMs: true,
+  expiredStatus: true,
 };
 
 /** Validates an OutputTaskBehaviour; omitted fields take their defaults. */
@@ -54,9 +74,17 @@ export function parseOutputTaskBehaviour(behaviour: OutputTaskBehaviour, name: s
     if (!(key in BEHAVIOUR_KEYS)) throw new TypeError(`express-grafx-auth/testing: unknown option \`${name}.${key}\``);
   }
   const { runningPolls = 2, durationMs = 0, runningStatus = 202, fail = false } = behaviour;
+  const { statusForm = 'none', recordsField = 'successfulRecords', failAs = 500, expiredStatus = 404 } = behaviour;
   if (runningStatus !== 202 && runningStatus !== 204) {
     throw new RangeError(`express-grafx-auth/testing: \`${name}.runningStatus\` must be 202 or 204`);
   }
+  const oneOf = <T>(value: T, allowed: readonly T[], field: string): T => {
+    if (!allowed.includes(value)) {
+      const list = allowed.map((item) => JSON.stringify(item)).join(', ');
+      throw new RangeError(`express-grafx-auth/testing: \`${name}.${field}\` must be one of ${list}`);
+    }
+    return value;
+  };
   if (typeof fail !== 'boolean' && (typeof fail !== 'string' || fail === '')) {
     throw new TypeError(`express-grafx-auth/testing: \`${name}.fail\` must be a boolean or a non-empty string`);
   }
@@ -65,6 +93,14 @@ export function parseOutputTaskBehaviour(behaviour: OutputTaskBehaviour, name: s
     durationMs: checkInteger(durationMs, `${name}.durationMs`, 0),
     runningStatus,
     failure: fail === true ? DEFAULT_FAILURE : fail === false ? undefined : fail,
+    statusForm: oneOf(statusForm, ['none', 'name', 'number'] as const, 'statusForm'),
+    recordsField: oneOf(recordsField, ['successfulRecords', 'totalSuccessfulRecords'] as const, 'recordsField'),
+    failAs: oneOf(failAs, [500, 'Failed', 'Error'] as const, 'failAs'),
+    downloadLifetimeMs:
+      behaviour.downloadLifetimeMs === undefined
+        ? DEFAULT_DOWNLOAD_LIFETIME_MS
+        : checkInteger(behaviour.downloadLifetimeMs, `${name}.downloadLifetimeMs`, 0),
+    expiredStatus: oneOf(expiredStatus, [404, 410] as const, 'expiredStatus'),
   };
 }
 
@@ -86,6 +122,11 @@ export class OutputTasks {
     this.tasks.clear();
   }
 
+  /** Every finished task's download is no longer available from now on. */
+  expireDownloads(): void {
+    for (const task of this.tasks.values()) if (task.done) task.expired = true;
+  }
+
   /** `POST output/{format}`: 202 `{ data: { taskId }, links: { taskInfo } }`. */
   start(format: string, body: unknown, baseURL: string): Answer {
     if (!(format in FORMATS)) return { status: 404, problem: `Unknown output format "${format.slice(0, 20)}".` };
@@ -99,36 +140,89 @@ export class OutputTasks {
     }
     const id = randomUUID();
     if (this.tasks.size >= MAX_TASKS) this.tasks.delete(this.tasks.keys().next().value as string);
-    this.tasks.set(id, { id, format, startedAt: Date.now(), polls: 0, done: false, config: this.config, failure });
+    const task: Task = {
+      id,
+      format,
+      startedAt: Date.now(),
+      polls: 0,
+      done: false,
+      finishedAt: 0,
+      expired: false,
+      config: this.config,
+      failure,
+    };
+    this.tasks.set(id, task);
     this.counts.outputsStarted += 1;
     return { status: 202, json: { data: { taskId: id }, links: { taskInfo: `${baseURL}/output/tasks/${id}` } } };
   }
 
-  /** `GET output/tasks/:id`: running (202 or 204) for its polls and duration, then 200 with the link, or 500. */
+  /**
+   * `GET output/tasks/:id`: running for its polls and duration, then done or failed, in the configured form:
+   * `statusForm: 'none'` answers 202 `{ data: { taskId }, links: { taskInfo } }` or 204 while running, 200
+   * `{ data: { taskId }, links: { download } }` when done; `'name'` / `'number'` answer 200 with a task object whose
+   * `status` is Started, Pending, Processing, then Finished (or their numbers 0, 1, 2, 4), with record counts. A
+   * failure answers 500 with a problem (`failAs: 500`), or 200 with the status Failed or Error.
+   */
   poll(id: string, baseURL: string): Answer {
     const task = this.tasks.get(id);
     if (task === undefined) return { status: 404, problem: `Task ${id.slice(0, 100)} was not found.` };
     this.counts.taskPolls += 1;
     task.polls += 1;
-    const { runningPolls, durationMs, runningStatus } = task.config;
+    const { runningPolls, durationMs, runningStatus, statusForm, failAs } = task.config;
+    const taskInfo = `${baseURL}/output/tasks/${id}`;
     if (!task.done && (task.polls <= runningPolls || Date.now() - task.startedAt < durationMs)) {
+      if (statusForm !== 'none') {
+        const status = STATUSES[Math.min(task.polls - 1, 2)] ?? 'Processing';
+        return { status: 200, json: { data: this.taskObject(task, status), links: { taskInfo } } };
+      }
       return runningStatus === 204
         ? { status: 204, empty: true }
-        : { status: 202, json: { data: { taskId: id }, links: { taskInfo: `${baseURL}/output/tasks/${id}` } } };
+        : { status: 202, json: { data: { taskId: id }, links: { taskInfo } } };
     }
-    if (task.failure !== undefined) return { status: 500, problem: task.failure, title: 'Output generation failed' };
-    task.done = true;
+    if (task.failure !== undefined) {
+      if (failAs === 500) return { status: 500, problem: task.failure, title: 'Output generation failed' };
+      return { status: 200, json: { data: this.taskObject(task, failAs), links: { taskInfo } } };
+    }
+    if (!task.done) {
+      task.done = true;
+      task.finishedAt = Date.now();
+    }
+    const download = `${baseURL}/output/tasks/${id}/download`;
+    if (statusForm === 'none') return { status: 200, json: { data: { taskId: id }, links: { download } } };
+    return { status: 200, json: { data: this.taskObject(task, 'Finished'), links: { taskInfo, download } } };
+  }
+
+  /** A task object as CHILI's docs show one, its `status` a name or a number, its success count under either name. */
+  private taskObject(task: Task, status: Status): Record<string, unknown> {
+    const { statusForm, recordsField } = task.config;
+    const finished = status === 'Finished';
+    const failed = status === 'Failed' || status === 'Error';
     return {
-      status: 200,
-      json: { data: { taskId: id }, links: { download: `${baseURL}/output/tasks/${id}/download` } },
+      id: task.id,
+      taskId: task.id,
+      name: `stand-in ${task.format} output`,
+      dateCreated: new Date(task.startedAt).toISOString(),
+      ...(finished || failed ? { dateProcessed: new Date().toISOString() } : {}),
+      format: task.format,
+      status: statusForm === 'number' ? STATUSES.indexOf(status) : status,
+      totalRecords: 1,
+      ...(finished ? { [recordsField]: 1 } : failed ? { [recordsField]: 0 } : {}),
+      outputAvailable: finished,
     };
   }
 
-  /** `GET output/tasks/:id/download`: the file of a finished task (404 before). */
+  /**
+   * `GET output/tasks/:id/download`: the file of a finished task (404 before); once expired (`downloadLifetimeMs`
+   * after it finished, or `expireDownloads()`), `expiredStatus` with a problem saying it is no longer available.
+   */
   download(id: string): Answer {
     const task = this.tasks.get(id);
     if (task === undefined || !task.done) {
       return { status: 404, problem: `Task ${id.slice(0, 100)} has no finished output.` };
+    }
+    const { downloadLifetimeMs, expiredStatus } = task.config;
+    if (task.expired || Date.now() - task.finishedAt >= downloadLifetimeMs) {
+      return { status: expiredStatus, problem: EXPIRED_DETAIL, title: expiredStatus === 410 ? 'Gone' : 'Not Found' };
     }
     const contentType = FORMATS[task.format] ?? 'application/octet-stream';
     return { status: 200, bytes: sampleFile(task.format, id), contentType };

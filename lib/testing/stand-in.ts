@@ -139,6 +139,10 @@ class StandIn implements GrafxStandIn {
     this.api.tasks.config = parseOutputTaskBehaviour(behaviour, 'behaviour');
   }
 
+  expireDownloads(): void {
+    this.api.tasks.expireDownloads();
+  }
+
   revokeTokens(): void {
     this.store.revokeAll();
   }

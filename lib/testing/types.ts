@@ -64,6 +64,38 @@ export interface OutputTaskBehaviour {
    * @default false
    */
   fail?: boolean | string;
+  /**
+   * The form of the task's answers (CHILI's docs show several): `'none'` answers 202/204 while running and 200
+   * `{ data: { taskId }, links: { download } }` when done (the API reference); `'name'` and `'number'` answer 200
+   * with a task object `{ id, taskId, name, dateCreated, format, status, totalRecords, …, outputAvailable }` whose
+   * `status` is a name (Started, Pending, Processing, then Finished) or its number (0, 1, 2, then 4, in the order the
+   * docs list Started, Pending, Processing, Failed, Finished, Error), `links.download` when finished.
+   * @default 'none'
+   */
+  statusForm?: 'none' | 'name' | 'number';
+  /**
+   * The name of the success count in a task object: `successfulRecords` or `totalSuccessfulRecords` (the docs use both).
+   * @default 'successfulRecords'
+   */
+  recordsField?: 'successfulRecords' | 'totalSuccessfulRecords';
+  /**
+   * How a failing task answers: 500 with a problem, or 200 with a task object whose status is `'Failed'` or
+   * `'Error'` (internal failures, since 2024-10; its number in the `'number'` form).
+   * @default 500
+   */
+  failAs?: 500 | 'Failed' | 'Error';
+  /**
+   * How long a finished output's download stays available, in milliseconds from the poll that saw it finished (see
+   * also {@link GrafxStandIn.expireDownloads}).
+   * @default 14400000 (4 hours, like the platform)
+   */
+  downloadLifetimeMs?: number;
+  /**
+   * The status of an expired download's answer (the platform's is not confirmed): a problem whose `detail` is
+   * "The output is no longer available."
+   * @default 404
+   */
+  expiredStatus?: 404 | 410;
 }
 
 /** Options of {@link startGrafxStandIn}. Every one is optional. */
@@ -102,7 +134,7 @@ export interface StandInOptions {
   templates?: Array<{ id: string; name: string }>;
   /**
    * How output tasks behave (changeable later with {@link GrafxStandIn.setOutputTasks}).
-   * @default { runningPolls: 2, durationMs: 0, runningStatus: 202, fail: false }
+   * @default { runningPolls: 2, durationMs: 0, runningStatus: 202, fail: false, statusForm: 'none' }
    */
   outputTasks?: OutputTaskBehaviour;
   /**
@@ -209,6 +241,8 @@ export interface GrafxStandIn {
    * Tasks already started keep their behaviour.
    */
   setOutputTasks(behaviour: OutputTaskBehaviour): void;
+  /** The download of every output finished so far is no longer available from now on (it answers `expiredStatus`). */
+  expireDownloads(): void;
   /** Every token issued so far is rejected by the API (401) from now on; the next token request mints a new token. */
   revokeTokens(): void;
   /**
