@@ -422,3 +422,50 @@ describe('against a hostile API', () => {
     }
   });
 });
+
+describe('task answers in every documented form', () => {
+  it.each([
+    ['none', 'successfulRecords', undefined, undefined, undefined],
+    ['name', 'successfulRecords', 'Finished', 1, 1],
+    ['name', 'totalSuccessfulRecords', 'Finished', 1, 1],
+    ['number', 'successfulRecords', 'Finished', 1, 1],
+    ['number', 'totalSuccessfulRecords', 'Finished', 1, 1],
+  ] as const)(
+    'statusForm %s with %s: polls through the running statuses and resolves with the download',
+    async (statusForm, recordsField, status, totalRecords, successfulRecords) => {
+      standIn.setOutputTasks({ runningPolls: 3, statusForm, recordsField });
+      const grafx = await client.context();
+      const result = await grafx.generateOutput('pdf', {}, FAST);
+      expect(result).toEqual({
+        taskId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        downloadURL: `${standIn.apiBaseURL('cp-test')}/output/tasks/${result.taskId}/download`,
+        ...(status === undefined ? {} : { status, totalRecords, successfulRecords }),
+      });
+      expect(standIn.counts.taskPolls).toBe(4);
+    },
+  );
+
+  it.each([
+    [500, 'none', undefined],
+    ['Failed', 'name', 'Failed'],
+    ['Error', 'name', 'Error'],
+    ['Failed', 'number', 'Failed'],
+    ['Error', 'number', 'Error'],
+  ] as const)(
+    'a task failing as %s (statusForm %s) rejects with GRAFX_TASK_FAILED',
+    async (failAs, statusForm, taskStatus) => {
+      standIn.setOutputTasks({ runningPolls: 1, fail: true, failAs, statusForm });
+      const grafx = await client.context();
+      const error = await taskFailure(grafx.generateOutput('pdf', {}, FAST));
+      expect(error).toBeInstanceOf(GrafxTaskError);
+      expect(error).toMatchObject({ code: GRAFX_ERROR_CODES.TASK_FAILED, status: 502, taskStatus });
+      expect(error.taskId).toMatch(/^[0-9a-f-]{36}$/);
+      if (taskStatus !== undefined) expect(error.message).toContain(`(status ${taskStatus})`);
+      expect(JSON.parse(JSON.stringify(error))).toMatchObject({
+        code: 'GRAFX_TASK_FAILED',
+        ...(taskStatus === undefined ? {} : { taskStatus }),
+      });
+      expect(standIn.counts.taskPolls).toBe(2);
+    },
+  );
+});

@@ -119,6 +119,12 @@ it.each([
   ['runningStatus 200', { runningStatus: 200 }],
   ['fail ""', { fail: '' }],
   ['fail 1', { fail: 1 }],
+  ['statusForm "names"', { statusForm: 'names' }],
+  ['recordsField "records"', { recordsField: 'records' }],
+  ['failAs 502', { failAs: 502 }],
+  ['failAs "failed"', { failAs: 'failed' }],
+  ['downloadLifetimeMs -1', { downloadLifetimeMs: -1 }],
+  ['expiredStatus 500', { expiredStatus: 500 }],
   ['an unknown key', { runningPoll: 2 }],
   ['null', null],
 ])('setOutputTasks() and the start option refuse %s', async (_name, behaviour) => {
@@ -126,4 +132,93 @@ it.each([
   await expect(startGrafxStandIn({ outputTasks: behaviour as OutputTaskBehaviour })).rejects.toThrow(
     /express-grafx-auth\/testing: .*outputTasks/,
   );
+});
+
+describe('answer forms', () => {
+  const poll = async (id: string) => {
+    const reply = await call('get', `/output/tasks/${id}`);
+    return { status: reply.status, body: reply.data.length === 0 ? undefined : json(reply) };
+  };
+
+  it.each([
+    ['name', 'successfulRecords', ['Started', 'Pending', 'Processing', 'Processing'], 'Finished'],
+    ['number', 'totalSuccessfulRecords', [0, 1, 2, 2], 4],
+  ] as const)(
+    'statusForm %s: 200 task objects whose status runs through the documented statuses, %s when finished',
+    async (statusForm, recordsField, running, finished) => {
+      standIn.setOutputTasks({ runningPolls: 4, statusForm, recordsField });
+      const id = await start('png');
+      for (const status of running) {
+        const answer = await poll(id);
+        expect(answer.status).toBe(200);
+        expect(answer.body).toEqual({
+          data: {
+            id,
+            taskId: id,
+            name: 'stand-in png output',
+            dateCreated: expect.any(String),
+            format: 'png',
+            status,
+            totalRecords: 1,
+            outputAvailable: false,
+          },
+          links: { taskInfo: `${base()}/output/tasks/${id}` },
+        });
+      }
+      const done = await poll(id);
+      expect(done.status).toBe(200);
+      expect(done.body.data).toMatchObject({ status: finished, [recordsField]: 1, outputAvailable: true });
+      expect(done.body.data.dateProcessed).toEqual(expect.any(String));
+      expect(done.body.links.download).toBe(`${base()}/output/tasks/${id}/download`);
+      expect((await call('get', done.body.links.download)).status).toBe(200);
+    },
+  );
+
+  it.each([
+    ['Failed', 'name', 'Failed'],
+    ['Error', 'name', 'Error'],
+    ['Failed', 'number', 3],
+    ['Error', 'number', 5],
+    ['Error', 'none', 'Error'],
+  ] as const)('failAs %s (statusForm %s) answers 200 with the status %s', async (failAs, statusForm, status) => {
+    standIn.setOutputTasks({ runningPolls: 0, fail: true, failAs, statusForm });
+    const answer = await poll(await start());
+    expect(answer.status).toBe(200);
+    expect(answer.body.data).toMatchObject({ status, outputAvailable: false, successfulRecords: 0 });
+    expect(answer.body.links.download).toBeUndefined();
+  });
+});
+
+describe('downloads that expire', () => {
+  async function finished(): Promise<string> {
+    const id = await start();
+    for (let i = 0; i < 3; i += 1) await call('get', `/output/tasks/${id}`);
+    return id;
+  }
+
+  it.each([404, 410] as const)(
+    'expireDownloads(): the download answers %i "no longer available"',
+    async (expiredStatus) => {
+      standIn.setOutputTasks({ expiredStatus });
+      const id = await finished();
+      expect((await call('get', `/output/tasks/${id}/download`)).status).toBe(200);
+      standIn.expireDownloads();
+      const expired = await call('get', `/output/tasks/${id}/download`);
+      expect(expired.status).toBe(expiredStatus);
+      expect(json(expired)).toMatchObject({
+        status: expiredStatus,
+        title: expiredStatus === 410 ? 'Gone' : 'Not Found',
+        detail: 'The output is no longer available.',
+      });
+      // A task started after the expiry is served again.
+      expect((await call('get', `/output/tasks/${await finished()}/download`)).status).toBe(200);
+    },
+  );
+
+  it('downloadLifetimeMs 0: a finished output is no longer available at once', async () => {
+    standIn.setOutputTasks({ downloadLifetimeMs: 0 });
+    const reply = await call('get', `/output/tasks/${await finished()}/download`);
+    expect(reply.status).toBe(404);
+    expect(json(reply).detail).toBe('The output is no longer available.');
+  });
 });
