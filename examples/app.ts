@@ -2,7 +2,6 @@
 // The example app: templates, a PDF, two integrations, per-tenant routes, a browser token route with its page, errors.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { pipeline, type Readable } from 'node:stream';
 import express, { type ErrorRequestHandler } from 'express';
 import {
   type GrafxClient,
@@ -13,6 +12,7 @@ import {
   grafxProblem,
   grafxTokenHandler,
   isAxiosError,
+  sendGrafxDownload,
 } from 'express-grafx-auth';
 
 /**
@@ -92,8 +92,10 @@ export function createExampleApp(client: GrafxClient): express.Express {
     }
   });
 
-  // The template rendered to PDF: start the output, wait for its task, stream the file. A client that goes away
-  // stops the wait. GRAFX_OUTPUT_SETTINGS_ID names the platform's output settings (the stand-in needs none).
+  // The template rendered to PDF: start the output, wait for its task, stream the file (sendGrafxDownload passes
+  // its type and length on, stops the download when the client goes away, and sends a failure before the first
+  // byte to next). A client that goes away stops the wait. GRAFX_OUTPUT_SETTINGS_ID names the platform's output
+  // settings (the stand-in needs none).
   app.get('/templates/:id/pdf', async (req, res, next) => {
     const controller = new AbortController();
     res.on('close', () => controller.abort());
@@ -103,12 +105,7 @@ export function createExampleApp(client: GrafxClient): express.Express {
         { templateId: req.params.id, outputSettingsId: process.env.GRAFX_OUTPUT_SETTINGS_ID },
         { signal: controller.signal, timeoutMs: 120_000 },
       );
-      const file = await req.grafx.api.get<Readable>(downloadURL, {
-        responseType: 'stream',
-        signal: controller.signal,
-      });
-      res.type('application/pdf').attachment(`${req.params.id}.pdf`);
-      pipeline(file.data, res, () => undefined); // a failure mid-file ends the response; nothing more to say
+      await sendGrafxDownload(req, res, next, downloadURL, { filename: `${req.params.id}.pdf` });
     } catch (error) {
       next(error);
     }

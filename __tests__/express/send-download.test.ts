@@ -117,6 +117,17 @@ describe.each([
       },
     );
 
+    it('a plain ASCII file name needs no filename*', async () => {
+      const { app } = appFor(
+        client,
+        async (req) => (await req.grafx.generateOutput('png', {}, FAST)).downloadURL,
+        'card-1.png',
+      );
+      const reply = await request(app).get('/file').expect(200);
+      expect(reply.headers['content-disposition']).toBe('attachment; filename="card-1.png"');
+      expect(reply.headers['content-type']).toBe('image/png');
+    });
+
     it.each([
       ['an empty name', ''],
       ['a name with a newline', 'a\nb.pdf'],

@@ -86,7 +86,10 @@ export async function sendGrafxDownload(
   });
 }
 
-/** `attachment; filename="<ASCII>"; filename*=UTF-8''<percent-encoded>` (RFC 6266), the name checked. */
+/**
+ * `attachment; filename="<name>"` for a plain ASCII name, else with `filename*=UTF-8''<percent-encoded>` and an ASCII
+ * stand-in (RFC 6266); the name checked.
+ */
 function attachment(filename: unknown): string {
   if (
     typeof filename !== 'string' ||
@@ -98,12 +101,13 @@ function attachment(filename: unknown): string {
       `sendGrafxDownload(): \`filename\` must be a string of 1 to ${MAX_FILENAME_LENGTH} characters without control characters`,
     );
   }
+  const ascii = filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  if (ascii === filename && !filename.includes('%')) return `attachment; filename="${ascii}"`;
   let encoded: string;
   try {
     encoded = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   } catch {
     throw configError('sendGrafxDownload(): `filename` is not well-formed Unicode (a lone surrogate)');
   }
-  const ascii = filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
