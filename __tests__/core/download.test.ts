@@ -1,6 +1,7 @@
 // __tests__/core/download.test.ts
 // download(): files of the API as streams, against the stand-in and a hostile API (endless, 10 GB, cut off, expired).
 import type { Readable } from 'node:stream';
+import axios from 'axios';
 import {
   GRAFX_ERROR_CODES,
   type GrafxAuthError,
@@ -88,6 +89,21 @@ describe('against the stand-in', () => {
     expect((await readAll(file.body)).subarray(0, 5).toString('latin1')).toBe('%PDF-');
     expect(standIn.counts.apiUnauthorized).toBe(1);
     expect(standIn.counts.tokensIssued).toBe(2); // the first, refused, and its renewal
+  });
+
+  it('leaves the API client as it was (its defaults not copied), and uses an adapter the app gave its defaults', async () => {
+    const grafx = await client.context();
+    const { downloadURL } = await grafx.generateOutput('pdf', {}, FAST);
+    await readAll((await grafx.download(downloadURL)).body);
+    expect(Object.hasOwn(grafx.api, 'defaults')).toBe(false); // no per-request cost added to later requests
+    const seen: string[] = [];
+    const http = axios.getAdapter(grafx.api.defaults.adapter, {});
+    grafx.api.defaults.adapter = (config) => {
+      seen.push(String(config.url));
+      return http(config);
+    };
+    await readAll((await grafx.download(downloadURL)).body);
+    expect(seen).toEqual([downloadURL]);
   });
 
   it.each([

@@ -2,7 +2,7 @@
 // download(): a file of the environment API (a finished output, a media item) as a stream, its headers checked.
 import type { IncomingMessage } from 'node:http';
 import { finished, type Readable } from 'node:stream';
-import axios, { type AxiosAdapter, type AxiosInstance } from 'axios';
+import axios, { type AxiosAdapter, type AxiosInstance, type AxiosRequestConfig } from 'axios';
 import { type ApiBase, checkApiLink, describeLink } from './api-link.js';
 import { BodyReadError, readBoundedBody } from './bounded-body.js';
 import { checkSignal } from './call-options.js';
@@ -165,7 +165,7 @@ function firstChunk(body: Readable): Promise<void> {
  */
 function readingErrorBodies(api: AxiosInstance): AxiosAdapter {
   return async (config) => {
-    const adapter = axios.getAdapter(api.defaults.adapter ?? axios.defaults.adapter, config);
+    const adapter = axios.getAdapter(appAdapter(api) ?? axios.defaults.adapter, config);
     try {
       return await adapter(config);
     } catch (error) {
@@ -177,6 +177,16 @@ function readingErrorBodies(api: AxiosInstance): AxiosAdapter {
       throw error;
     }
   };
+}
+
+/**
+ * The adapter the app gave its API client's defaults, if it did. Only defaults the app made its own are read:
+ * reading `api.defaults` would give the client its own copy of them, which costs each of its later requests.
+ */
+function appAdapter(api: AxiosInstance): AxiosRequestConfig['adapter'] {
+  const own = Object.getOwnPropertyDescriptor(api, 'defaults');
+  const defaults = own !== undefined && 'value' in own ? (own.value as { adapter?: unknown } | undefined) : undefined;
+  return defaults?.adapter as AxiosRequestConfig['adapter'];
 }
 
 /** An error answer's body, at most 64 KB of it, parsed as JSON when it is JSON; undefined when it was not read. */
