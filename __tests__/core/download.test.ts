@@ -328,6 +328,7 @@ describe('against a hostile API', () => {
     ['a path climbing out of the base', () => `${api.base}/../other/output/tasks/t/download`],
     ['an encoded climb', () => `${api.base}/%2e%2e/other/x`],
     ['a javascript: link', () => 'javascript:alert(1)'],
+    ['the API origin with user:password@ (checkApiLink)', () => api.base.replace('http://', 'http://user:pw@')],
     ['a link with a space', () => `${api.base}/output/tasks/t/download x`],
     ['a link of 9000 characters', () => `${api.base}/${'a'.repeat(9000)}`],
   ])('a link to %s is GRAFX_LINK_REFUSED and never requested', async (_name, make) => {
