@@ -34,6 +34,22 @@ export interface BenchConfig {
    * instance per round (in alternation).
    */
   micro: { rounds: number; taskMs: number; calls: number };
+  /**
+   * Scenario 8: tenants held (one child process per size), rounds of interleaved batches, milliseconds per batch, the
+   * Zipf exponent, the most tenants MSAL is given (an application per tenant), the sizes also measured under churn,
+   * and where `BENCH_ONLY=lookup` writes its JSON.
+   */
+  lookup: {
+    sizes: number[];
+    rounds: number;
+    batchMs: number;
+    zipfExponent: number;
+    msalMax: number;
+    churnAt: number[];
+    resultsPath: string;
+  };
+  /** `lookup`: run scenario 8 alone (BENCH_ONLY=lookup). */
+  only: string | undefined;
   /** Write a CPU profile of every app process into bench/profiles/ (node --cpu-prof). */
   profile: boolean;
   /** Where the JSON goes. */
@@ -46,6 +62,17 @@ function envNumber(name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
   return value;
+}
+
+function envList(name: string, fallback: number[]): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  return raw.split(',').map((item) => {
+    const value = Number(item);
+    if (!Number.isSafeInteger(value) || value <= 0)
+      throw new Error(`${name} must list positive integers, got "${raw}"`);
+    return value;
+  });
 }
 
 export function benchConfig(defaultResultsPath: string): BenchConfig {
@@ -84,6 +111,17 @@ export function benchConfig(defaultResultsPath: string): BenchConfig {
       taskMs: envNumber('BENCH_MICRO_TASK_MS', quick ? 40 : 150),
       calls: envNumber('BENCH_MICRO_CALLS', quick ? 1000 : 4000),
     },
+    lookup: {
+      sizes: envList('BENCH_LOOKUP_TENANTS', quick ? [1, 1000, 10_000] : [1, 1000, 10_000, 100_000]),
+      rounds: envNumber('BENCH_LOOKUP_ROUNDS', quick ? 6 : 15),
+      batchMs: envNumber('BENCH_LOOKUP_BATCH_MS', quick ? 10 : 25),
+      zipfExponent: envNumber('BENCH_ZIPF_EXPONENT', 1.3),
+      msalMax: envNumber('BENCH_LOOKUP_MSAL_MAX', 10_000),
+      churnAt: envList('BENCH_LOOKUP_CHURN', [10_000]),
+      resultsPath:
+        process.env.BENCH_LOOKUP_RESULTS ?? defaultResultsPath.replace(/results\.json$/, 'lookup-results.json'),
+    },
+    only: process.env.BENCH_ONLY === undefined || process.env.BENCH_ONLY === '' ? undefined : process.env.BENCH_ONLY,
     profile: process.env.BENCH_PROFILE === '1',
     resultsPath: process.env.BENCH_RESULTS ?? defaultResultsPath,
   };

@@ -133,6 +133,7 @@ export interface Measured {
     plainOverGrafxApi: Ratio;
     plainOverGrafxApiTotals: Ratio;
   };
+  lookup: readonly LookupSize[];
 }
 
 const rps = (value: number): string => `${Math.round(value).toLocaleString('en-US')} req/s`;
@@ -355,6 +356,7 @@ export function targetRows(m: Measured): Target[] {
       met: micro.plainOverGrafxApi.median >= 0.95,
       ...headline(micro.plainOverGrafxApi),
     },
+    ...lookupTargets(m.lookup),
   ];
 }
 
@@ -371,4 +373,125 @@ export function markdownTable(rows: readonly Row[]): string {
   const line = (values: readonly string[]): string =>
     `| ${values.map((value, i) => value.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...cells.map(line)].join('\n');
+}
+
+/** What the look-up scenario reports for one size (see lookup-process.ts). */
+interface LookupSize {
+  tenants: number;
+  ns: Record<string, Record<string, Ratio>>;
+  overMap: Record<string, Record<string, Ratio>>;
+  bytesPerTenant: Record<string, number>;
+  healthMs: Ratio;
+  churn?: { beforeMB: number; afterMB: number; loads: number };
+  skipped: Record<string, string>;
+}
+
+const LOOKUP_TARGET = 'this package context(k)';
+
+/** Scenario 8 as a Markdown table: ns per warm look-up (× Map, middle half) by size and distribution, then heap. */
+export function lookupTable(sizes: readonly LookupSize[]): string {
+  const names = [...new Set(sizes.flatMap((size) => Object.values(size.ns).flatMap((byName) => Object.keys(byName))))];
+  const lines = [`| tenants held | ${names.join(' | ')} |`, `|---|${names.map(() => '---:').join('|')}|`];
+  for (const size of sizes) {
+    for (const [distribution, byName] of Object.entries(size.ns)) {
+      const cells = names.map((name) => {
+        const ns = byName[name];
+        const over = size.overMap[distribution]?.[name];
+        if (ns === undefined || over === undefined) return size.skipped[name] === undefined ? '' : 'skipped';
+        return `${ns.median.toFixed(0)} ns (${over.median.toFixed(2)} ×, ${over.q1.toFixed(2)}–${over.q3.toFixed(2)})`;
+      });
+      lines.push(`| ${size.tenants.toLocaleString('en-US')} ${distribution} | ${cells.join(' | ')} |`);
+    }
+  }
+  const heapNames = [...new Set(sizes.flatMap((size) => Object.keys(size.bytesPerTenant)))];
+  lines.push(
+    '',
+    `| heap per tenant held | ${heapNames.join(' | ')} | health() |`,
+    `|---|${heapNames.map(() => '---:').join('|')}|---:|`,
+  );
+  for (const size of sizes) {
+    const cells = heapNames.map((name) => {
+      const bytes = size.bytesPerTenant[name];
+      return bytes === undefined ? '' : `${bytes.toFixed(0)} B`;
+    });
+    lines.push(
+      `| ${size.tenants.toLocaleString('en-US')} | ${cells.join(' | ')} | ${size.healthMs.median.toFixed(3)} ms |`,
+    );
+  }
+  for (const size of sizes) {
+    if (size.churn !== undefined) {
+      lines.push(
+        '',
+        `Churn at ${size.tenants.toLocaleString('en-US')} held: ${size.churn.loads} tenants loaded through the client, heap ` +
+          `${size.churn.beforeMB.toFixed(1)} MB before, ${size.churn.afterMB.toFixed(1)} MB after (after a full collection).`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Scenario 8's targets: context(k) ≤ 2 × Map and below every peer; heap ≤ 2 KB; health() < 5 ms at 100,000. */
+export function lookupTargets(sizes: readonly LookupSize[]): Target[] {
+  const rows: Target[] = [];
+  for (const size of sizes) {
+    if (size.tenants < 1000) continue;
+    for (const [distribution, byName] of Object.entries(size.overMap)) {
+      const ours = byName[LOOKUP_TARGET];
+      if (ours === undefined) continue;
+      const peers = Object.entries(size.ns[distribution] ?? {}).filter(
+        ([name]) =>
+          name !== LOOKUP_TARGET &&
+          name !== 'Map (floor)' &&
+          !name.startsWith('this package') &&
+          !name.startsWith('baseline'),
+      );
+      const oursNs = size.ns[distribution]?.[LOOKUP_TARGET]?.median ?? NaN;
+      const behind = peers.filter(([, ns]) => ns.median <= oursNs).map(([name]) => name);
+      rows.push({
+        scenario: `8. Warm \`context(k)\`, ${size.tenants.toLocaleString('en-US')} tenants held, ${distribution} keys`,
+        result:
+          `${oursNs.toFixed(0)} ns: **${ours.median.toFixed(2)}** × a Map` +
+          (behind.length === 0 ? ', ahead of every peer' : `; not ahead of ${behind.join(', ')}`),
+        spread: `${ours.q1.toFixed(2)}–${ours.q3.toFixed(2)}`,
+        target: '≤ 2 × Map, ahead of every peer',
+        met: ours.median <= 2 && behind.length === 0,
+        value: ours.median,
+        q1: ours.q1,
+        q3: ours.q3,
+      });
+    }
+    const bytes = size.bytesPerTenant[LOOKUP_TARGET];
+    if (bytes !== undefined && size.tenants >= 10_000) {
+      rows.push({
+        scenario: `8. Heap per tenant held with its API client, ${size.tenants.toLocaleString('en-US')} held (900-char tokens)`,
+        result: `**${bytes.toFixed(0)} B** (a Map of the tokens: ${(size.bytesPerTenant['Map (floor)'] ?? NaN).toFixed(0)} B)`,
+        spread: '',
+        target: '≤ 2 KB',
+        met: bytes <= 2048,
+        value: bytes,
+      });
+    }
+    if (size.churn !== undefined) {
+      const growth = size.churn.afterMB / size.churn.beforeMB - 1;
+      rows.push({
+        scenario: `8. … heap under churn (${size.churn.loads} other tenants through a client holding ${size.tenants.toLocaleString('en-US')})`,
+        result: `${size.churn.beforeMB.toFixed(1)} MB before, ${size.churn.afterMB.toFixed(1)} MB after (${(growth * 100).toFixed(1)} %)`,
+        spread: '',
+        target: 'flat (within 5 %)',
+        met: Math.abs(growth) <= 0.05,
+        value: growth,
+      });
+    }
+    if (size.tenants >= 100_000) {
+      rows.push({
+        scenario: `8. \`client.health()\` (default report), ${size.tenants.toLocaleString('en-US')} tenants held`,
+        result: `**${size.healthMs.median.toFixed(3)} ms**`,
+        spread: `${size.healthMs.q1.toFixed(3)}–${size.healthMs.q3.toFixed(3)}`,
+        target: '< 5 ms',
+        met: size.healthMs.median < 5,
+        value: size.healthMs.median,
+      });
+    }
+  }
+  return rows;
 }

@@ -8,13 +8,14 @@ import type { AppVariant } from './apps.js';
 import { type BenchConfig, benchConfig } from './config.js';
 import { Child } from './ipc.js';
 import { type LatencySummary, type LoadResult, burst, load, median, pooled } from './load.js';
+import type { LookupCommands, LookupResult } from './lookup-process.js';
 import type { MemoryCommands, MemoryResult } from './memory-process.js';
 import type { CallCost, MicroCommands } from './micro-process.js';
 import { zipfSampler } from './zipf.js';
 import { type PackageShare, packageShare } from './profile-share.js';
 import { type StandInEndpoints, tenantKey } from './shared.js';
 import type { StandInCommands } from './stand-in-process.js';
-import { type Row, type Target, markdownTable, targetRows } from './report.js';
+import { type Row, type Target, lookupTable, markdownTable, targetRows } from './report.js';
 
 const config = benchConfig(join(__dirname, 'results.json'));
 const PROFILE_DIR = join(__dirname, 'profiles');
@@ -620,6 +621,51 @@ async function microScenario(endpoints: StandInEndpoints) {
   return micro;
 }
 
+/**
+ * Scenario 8: warm look-ups with N tenants held, this package beside a hand-written Map (the floor) and the library
+ * peers, all in one process (one child per N), their batches interleaved round by round (A B C … C B A); heap per
+ * tenant held; the health report's time at N.
+ */
+async function lookupScenario(): Promise<LookupResult[]> {
+  const { sizes, rounds, batchMs, zipfExponent, msalMax, churnAt } = config.lookup;
+  const results: LookupResult[] = [];
+  for (const tenants of sizes) {
+    log(
+      `8. Warm look-ups, ${tenants} tenants held: this package, a Map and the peers in one process, ${rounds} rounds`,
+    );
+    const child = new Child<LookupCommands>('lookup', join(__dirname, 'lookup-process.ts'), [
+      '--expose-gc',
+      '--max-old-space-size=8192',
+    ]);
+    children.push(child);
+    const result = await child.call('measure', {
+      tenants,
+      rounds,
+      batchMs,
+      zipfExponent,
+      msalMax,
+      churn: churnAt.includes(tenants),
+    });
+    await child.stop();
+    results.push(result);
+    for (const [distribution, ratios] of Object.entries(result.overMap)) {
+      const line = Object.entries(ratios)
+        .map(([name, r]) => `${name} ${r.median.toFixed(2)} × Map (${r.q1.toFixed(2)}–${r.q3.toFixed(2)})`)
+        .join('; ');
+      log(`  ${distribution}: ${line}`);
+    }
+    log(
+      `  heap per tenant: ${Object.entries(result.bytesPerTenant)
+        .map(([name, bytes]) => `${name} ${bytes.toFixed(0)} B`)
+        .join(', ')}; health() ${result.healthMs.median.toFixed(2)} ms` +
+        (result.churn === undefined
+          ? ''
+          : `; churn ${result.churn.loads} loads: heap ${result.churn.beforeMB.toFixed(1)} → ${result.churn.afterMB.toFixed(1)} MB`),
+    );
+  }
+  return results;
+}
+
 /** With BENCH_PROFILE=1: per app, the share of its CPU samples in lib/ and lru-cache (profiles are written at exit). */
 function profileShares(apps: Apps): Record<string, PackageShare> {
   const shares: Record<string, PackageShare> = {};
@@ -642,6 +688,16 @@ function machine() {
 }
 
 async function main(): Promise<void> {
+  if (config.only === 'lookup') {
+    const lookup = await lookupScenario();
+    writeFileSync(
+      config.lookup.resultsPath,
+      await resultsJson({ machine: machine(), date: new Date().toISOString(), config: benchSettings(config), lookup }),
+    );
+    console.log(lookupTable(lookup));
+    console.log(`\nJSON: ${config.lookup.resultsPath}`);
+    return;
+  }
   const started = performance.now();
   const host = machine();
   const loadStart = loadavg()[0] ?? NaN;
@@ -679,9 +735,20 @@ async function main(): Promise<void> {
   const tenants = await tenantsScenario(stand);
   const micro = await microScenario(main);
   await stand.stop();
+  const lookup = await lookupScenario();
 
   const seconds = (performance.now() - started) / 1000;
-  const targets: Target[] = targetRows({ sameProcess, overhead, endToEnd, renewal, tokens, memory, tenants, micro });
+  const targets: Target[] = targetRows({
+    sameProcess,
+    overhead,
+    endToEnd,
+    renewal,
+    tokens,
+    memory,
+    tenants,
+    micro,
+    lookup,
+  });
   const rows: Row[] = targets.map(({ scenario, result, spread, target, met }) => ({
     scenario,
     result,
@@ -704,6 +771,7 @@ async function main(): Promise<void> {
     memory,
     tenants,
     micro,
+    lookup,
     profile,
     targets,
   };
@@ -713,6 +781,7 @@ async function main(): Promise<void> {
       ` (load average ${loadStart.toFixed(2)} before, ${results.loadAverage.end.toFixed(2)} after)\n`,
   );
   console.log(markdownTable(rows));
+  console.log(`\n${lookupTable(lookup)}`);
   if (profile !== undefined) {
     console.log(`\nCPU profiles in ${PROFILE_DIR}; share of each app's busy CPU time in the package's own code:`);
     for (const [name, share] of Object.entries(profile)) {

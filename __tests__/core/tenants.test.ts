@@ -277,8 +277,10 @@ describe('integrations loaded on demand', () => {
     expect(calls).toHaveLength(TENANTS);
     expect(new Set(calls).size).toBe(TENANTS);
     expect(standIn.counts.tokenRequests).toBe(TENANTS);
-    expect(client.health().tenants).toEqual({ held: 10, max: 10, loadedOnDemand: true });
-    expect(Object.keys(client.health().integrations)).toHaveLength(10);
+    expect(client.health().tenants).toMatchObject({ held: 10, max: 10, loadedOnDemand: true, failing: 0 });
+    // Counts by default; the tenants' detail only when asked for.
+    expect(client.health().integrations).toEqual({});
+    expect(Object.keys(client.health({ tenants: { limit: 100 } }).integrations)).toHaveLength(10);
     await client.close();
   });
 
@@ -314,7 +316,7 @@ describe('integrations loaded on demand', () => {
     const client = createGrafxClient(options(loader));
     const app = express();
     app.get('/token/:tenant', grafxTokenHandler(client, byPath));
-    app.get('/health', grafxHealthHandler(client));
+    app.get('/health', grafxHealthHandler(client, { detail: true }));
     app.use(jsonErrorHandler);
     const token = await request(app).get('/token/studio').expect(200);
     expect(token.body).toMatchObject({
@@ -326,7 +328,14 @@ describe('integrations loaded on demand', () => {
     const health = await request(app).get('/health').expect(200);
     expect(Object.keys(health.body.integrations).sort()).toEqual(['backend', 'studio']);
     expect(health.body.integrations.studio).toMatchObject({ hasToken: true, environment: 'env-studio', renewals: 1 });
-    expect(health.body.tenants).toEqual({ held: 2, max: 100, loadedOnDemand: true });
+    expect(health.body.tenants).toEqual({
+      held: 2,
+      max: 100,
+      loadedOnDemand: true,
+      failing: 0,
+      rejected: 0,
+      apiRejectingTokens: 0,
+    });
     expect(JSON.stringify(health.body)).not.toContain(SECRET);
     await client.close();
   });
@@ -435,7 +444,7 @@ describe('integration keys that are names of Object.prototype', () => {
       client.forget(key);
       expect(await client.context(key)).toMatchObject({ integration: key, environment: `env-${key}` });
     }
-    expect(Object.keys(client.health().integrations).sort()).toEqual([...KEYS].sort());
+    expect(Object.keys(client.health({ tenants: { limit: 100 } }).integrations).sort()).toEqual([...KEYS].sort());
     await client.close();
   });
 });

@@ -16,7 +16,7 @@ import type { GrafxOutputFormat, GrafxTaskResult } from './api-types.js';
 import type { DownloadOptions, GrafxDownload } from './download.js';
 import type { TaskWaitOptions } from './output-task.js';
 import type { GrafxQueryParams, PaginateOptions } from './paginate.js';
-import { type GrafxContext, RequestContext } from './grafx-context.js';
+import { type GrafxContext, RequestContext, type TenantTools } from './grafx-context.js';
 import { scopeSet } from './scopes.js';
 import { type GrafxWorkflows, createWorkflows } from './workflows.js';
 
@@ -53,6 +53,12 @@ export interface IntegrationHealth {
   apiRejectingTokens: boolean;
   /** When the API last refused a fresh token (ISO 8601); null if it never did. */
   lastTokenRejectionAt: string | null;
+  /**
+   * While its token requests fail: when the login server is asked again at the earliest (ISO 8601; the end of its
+   * backoff: 0.5 s doubling to 15 s, or the server's Retry-After up to 10 minutes). Requests meanwhile get the last
+   * error at once, and a still-valid token keeps serving. Null when not failing.
+   */
+  nextAttemptAt: string | null;
   /** The first characters of the client ID, to tell integrations apart. */
   clientId: string;
   environment: string | null;
@@ -60,19 +66,58 @@ export interface IntegrationHealth {
   scopes: string[];
 }
 
-/** The health of the client: `ok` when every integration can serve. */
+/**
+ * The health of the client, a readiness answer first: `ok` (the health handler's 200 or 503) when every static
+ * integration can serve; tenants loaded on demand are counted and never make it false, unless the app set
+ * `readiness.maxFailingTenantShare`. Counts by default, read in O(1) whatever the number of tenants held; the detail
+ * of loaded tenants only when asked for (`health({ tenants: { limit } })`, at most 1000 a call).
+ */
 export interface GrafxHealth {
+  /** Ready: the client is open and every static integration can serve (loaded tenants: see `readiness`). */
   ok: boolean;
+  /**
+   * `ready`; `degraded`: ready, but some integration is failing or its API refuses fresh tokens; `unready`: not ok.
+   */
+  status: 'ready' | 'degraded' | 'unready';
   /** Whether a shared token store is configured, and whether it is in an outage. */
   store: { configured: boolean; down: boolean };
-  /** The integrations held in memory (`held`, at most `max`: `cache.max`), and whether they are loaded on demand. */
-  tenants: { held: number; max: number; loadedOnDemand: boolean };
+  /** The integrations held in memory, counted (each count kept at every change, so reading them costs nothing). */
+  tenants: HealthCounts;
   /**
-   * By key: every static integration, or, for integrations loaded on demand, those held (at most `cache.max`).
-   * Every key is an own property (`__proto__` included).
+   * By key: every static integration; for integrations loaded on demand, none unless asked for
+   * (`health({ tenants: { limit, offset } })`: the most recently used first). Every key is an own property
+   * (`__proto__` included).
    */
   integrations: Record<string, IntegrationHealth>;
 }
+
+/** The counts of health(): held tenants, and how many are failing, refused or degraded. */
+export interface HealthCounts {
+  /** Integrations held in memory (at most `max`: `cache.max`). */
+  held: number;
+  max: number;
+  /** Whether integrations are loaded on demand. */
+  loadedOnDemand: boolean;
+  /** Held integrations whose last token request failed (cleared by the next success). */
+  failing: number;
+  /** Of the failing, those whose credentials the login server refused (`GRAFX_CREDENTIALS_REJECTED`). */
+  rejected: number;
+  /** Integrations whose API refuses freshly issued tokens (wrong environment or API base URL, permissions). */
+  apiRejectingTokens: number;
+}
+
+/** What health() lists of the tenants loaded on demand (the counts are always there). */
+export interface HealthOptions {
+  tenants?: {
+    /** How many loaded tenants to detail, most recently used first. @default 0 (counts only); at most 1000. */
+    limit?: number;
+    /** How many to skip first (paging). @default 0 */
+    offset?: number;
+  };
+}
+
+/** The most loaded tenants one health() call details. */
+export const MAX_HEALTH_DETAIL = 1000;
 
 const CLIENT_BRAND = Symbol.for('express-grafx-auth.client');
 
@@ -90,9 +135,15 @@ export class GrafxClient {
   readonly #clock: () => number;
   readonly #storeConfigured: boolean;
   readonly #cacheMax: number;
+  readonly #maxFailingTenantShare: number | undefined;
   readonly #apis: ApiClients;
   readonly #waits: BoundedWaits;
   readonly #browserWarnings: BrowserScopeWarnings;
+  /** How contexts make their tenant's API client and helpers on first use. */
+  readonly #tools: TenantTools = {
+    apiOf: (tenant) => this.#apiOf(tenant),
+    workflowsOf: (tenant) => this.#workflowsOf(tenant),
+  };
   // The last context handed out synchronously, and until when it holds (see context()): a request for the same key
   // while neither the tenants nor the tokens changed skips both LRU look-ups.
   #lastKey: string | undefined;
@@ -110,7 +161,12 @@ export class GrafxClient {
     this.#clock = resolved.clock;
     this.#storeConfigured = resolved.store !== undefined;
     this.#cacheMax = resolved.cacheMax;
-    this.#telemetry = new Telemetry(Math.max(resolved.cacheMax, resolved.integrations.size), resolved.openTelemetry);
+    this.#maxFailingTenantShare = resolved.maxFailingTenantShare;
+    this.#telemetry = new Telemetry(
+      Math.max(resolved.cacheMax, resolved.integrations.size),
+      resolved.openTelemetry,
+      resolved.logger,
+    );
     const loaded = this.loadsIntegrations;
     // The client's own signal: close() aborts it, and with it every wait (the loader's, resolveIntegration's, the
     // store's, the login server's).
@@ -171,7 +227,14 @@ export class GrafxClient {
   async getToken(integration?: string): Promise<string> {
     const key = this.#key(integration);
     if (this.#tokens.closed) throw clientClosedError(key);
-    const found = this.#tokens.get(key);
+    // Like context(): the tenant is made the most recently used, so a tenant used only through getToken stays held.
+    const tenant = this.#tenants.touch(key);
+    const record = tenant === undefined ? undefined : this.#warmRecord(tenant);
+    if (record !== undefined) {
+      if (tokenChannel.hasSubscribers) traceCachedToken(key);
+      return record.token;
+    }
+    const found = this.#tokens.get(key, tenant);
     if (found instanceof Promise) return (await found).token;
     if (tokenChannel.hasSubscribers) traceCachedToken(key);
     return found.token;
@@ -251,12 +314,12 @@ export class GrafxClient {
       if (tokenChannel.hasSubscribers) traceCachedToken(key);
       return this.#contextOf(this.#lastTenant as Tenant, this.#lastRecord as TokenRecord);
     }
-    // The warm path: one look-up of the tenant (a static one is made on first use), one of its token.
-    const tenant = this.#tenants.peek(key);
+    // The warm path: one walk of one LRU, the tenants' (a static tenant is made on first use); its token is on it.
+    const tenant = this.#tenants.touch(key);
     if (tenant === undefined && !this.loadsIntegrations) throw unknownIntegration(key);
     if (this.#tokens.closed) return Promise.reject(clientClosedError(key));
     if (tenant !== undefined) {
-      const record = this.#tokens.peek(key);
+      const record = this.#warmRecord(tenant);
       if (record !== undefined) {
         this.#lastKey = key;
         this.#lastTenant = tenant;
@@ -339,50 +402,75 @@ export class GrafxClient {
   }
 
   /**
-   * Per integration: token or not, seconds to expiry, last renewal and error, counters. Nothing secret. Lists every
-   * static integration, or the loaded ones held (at most `cache.max`).
+   * Readiness and counts, in O(1) whatever the number of tenants held (see GrafxHealth): nothing secret. Lists every
+   * static integration; loaded tenants only when `options.tenants.limit` asks for them (at most 1000 a call).
    */
-  health(): GrafxHealth {
+  health(options: HealthOptions = {}): GrafxHealth {
+    const closed = this.#tokens.closed;
+    const { failing, rejected } = this.#tokens.counts();
+    const counts: HealthCounts = {
+      held: this.#tenants.size,
+      max: this.#cacheMax,
+      loadedOnDemand: this.loadsIntegrations,
+      failing,
+      rejected,
+      apiRejectingTokens: this.#telemetry.apiRejecting,
+    };
+    let ok = !closed;
     const integrations: Record<string, IntegrationHealth> = {};
-    let ok = !this.#tokens.closed;
-    let storeDown = false;
-    const listed: Iterable<[string, ResolvedIntegration]> = this.loadsIntegrations
-      ? [...this.#tenants.held()].map(([key, tenant]): [string, ResolvedIntegration] => [key, tenant.integration])
-      : this.#tenantsConfigured();
-    for (const [key, { clientId, environment }] of listed) {
-      const { record, failing, storeDown: down } = this.#tokens.status(key);
-      storeDown = down;
-      const stats = this.#telemetry.stats(key);
-      const canServe = !this.#tokens.closed && (record !== undefined || !failing);
-      ok &&= canServe;
-      // defineProperty: a key such as `__proto__` is a property like any other, never the object's prototype.
-      Object.defineProperty(integrations, key, {
-        enumerable: true,
-        writable: true,
-        configurable: true,
-        value: {
-          canServe,
-          hasToken: record !== undefined,
-          expiresInSeconds:
-            record === undefined ? null : Math.max(0, Math.floor((record.expiresAt - this.#clock()) / 1000)),
-          lastRenewalAt: stats.lastRenewalAt === undefined ? null : new Date(stats.lastRenewalAt).toISOString(),
-          lastErrorCode: stats.lastErrorCode ?? null,
-          renewals: stats.renewals,
-          failures: stats.failures,
-          retries: stats.retries,
-          apiRejectingTokens: stats.apiRejectingTokens,
-          lastTokenRejectionAt: isoTime(stats.lastTokenRejectionAt),
-          clientId: `${clientId.slice(0, Math.min(4, Math.floor(clientId.length / 3)))}…`,
-          environment: environment ?? null,
-          scopes: record === undefined ? [] : [...scopeSet(record.scope)].sort(),
-        } satisfies IntegrationHealth,
-      });
+    if (this.loadsIntegrations) {
+      const share = this.#maxFailingTenantShare;
+      if (share !== undefined && counts.held > 0 && failing / counts.held > share) ok = false;
+      const limit = boundedCount(options.tenants?.limit, 0, MAX_HEALTH_DETAIL);
+      let skip = boundedCount(options.tenants?.offset, 0, Number.MAX_SAFE_INTEGER);
+      if (limit > 0) {
+        for (const [key, tenant] of this.#tenants.entries()) {
+          if (skip > 0) {
+            skip -= 1;
+            continue;
+          }
+          if (Object.keys(integrations).length >= limit) break;
+          addHealth(integrations, key, this.#integrationHealth(key, tenant.integration, closed));
+        }
+      }
+    } else {
+      for (const [key, integration] of this.#tenantsConfigured()) {
+        const health = this.#integrationHealth(key, integration, closed);
+        ok &&= health.canServe;
+        addHealth(integrations, key, health);
+      }
     }
+    const storeDown = this.#tokens.storeDown;
+    const degraded = failing > 0 || counts.apiRejectingTokens > 0 || storeDown;
     return {
       ok,
+      status: ok ? (degraded ? 'degraded' : 'ready') : 'unready',
       store: { configured: this.#storeConfigured, down: storeDown },
-      tenants: { held: this.#tenants.size, max: this.#cacheMax, loadedOnDemand: this.loadsIntegrations },
+      tenants: counts,
       integrations,
+    };
+  }
+
+  #integrationHealth(key: string, { clientId, environment }: ResolvedIntegration, closed: boolean): IntegrationHealth {
+    const { record, failing } = this.#tokens.status(key);
+    const stats = this.#telemetry.peekStats(key);
+    const retryAt = failing ? this.#tokens.retryAt(key) : undefined;
+    return {
+      canServe: !closed && (record !== undefined || !failing),
+      hasToken: record !== undefined,
+      expiresInSeconds:
+        record === undefined ? null : Math.max(0, Math.floor((record.expiresAt - this.#clock()) / 1000)),
+      lastRenewalAt: isoTime(stats?.lastRenewalAt),
+      lastErrorCode: stats?.lastErrorCode ?? null,
+      renewals: stats?.renewals ?? 0,
+      failures: stats?.failures ?? 0,
+      retries: stats?.retries ?? 0,
+      apiRejectingTokens: stats?.apiRejectingTokens ?? false,
+      lastTokenRejectionAt: isoTime(stats?.lastTokenRejectionAt),
+      nextAttemptAt: isoTime(retryAt),
+      clientId: `${clientId.slice(0, Math.min(4, Math.floor(clientId.length / 3)))}…`,
+      environment: environment ?? null,
+      scopes: record === undefined ? [] : [...scopeSet(record.scope)].sort(),
     };
   }
 
@@ -408,6 +496,21 @@ export class GrafxClient {
     this.#telemetry.removeAllListeners();
   }
 
+  /**
+   * The tenant's usable token, synchronously, or undefined (the caller then waits for one): the record on the tenant
+   * before its renewal time (one clock read, no other look-up), else the token cache's, which starts a due renewal in
+   * the background. Starts a due reload of the tenant's credentials in the background, as every warm use does.
+   */
+  #warmRecord(tenant: Tenant): TokenRecord | undefined {
+    const now = this.#clock();
+    if (now >= tenant.reloadAt) this.#tenants.reloadIfDue(tenant, now);
+    const held = tenant.record;
+    if (held !== undefined && now < held.refreshDueAt) return held;
+    const record = this.#tokens.peek(tenant.key);
+    if (record !== undefined && this.#tenants.held(tenant.key) === tenant) tenant.record = record;
+    return record;
+  }
+
   async #contextWhenReady(key: string, held: Tenant | undefined): Promise<GrafxContext> {
     const tenant = held ?? (await this.#tenants.tenant(key));
     const found = this.#tokens.get(key, tenant);
@@ -415,13 +518,7 @@ export class GrafxClient {
   }
 
   #contextOf(tenant: Tenant, record: TokenRecord): GrafxContext {
-    return new RequestContext(
-      tenant.key,
-      tenant.integration.environment,
-      record,
-      this.#apiOf(tenant),
-      this.#workflowsOf(tenant),
-    );
+    return new RequestContext(tenant, record, this.#tools);
   }
 
   /** The tenant's workflow helpers, made once next to its API client. */
@@ -479,6 +576,16 @@ export class GrafxClient {
 
 function infoOf({ key, environment, apiBaseURL, browser }: ResolvedIntegration): IntegrationInfo {
   return { key, environment, apiBaseURL, browser };
+}
+
+/** defineProperty: a key such as `__proto__` is a property like any other, never the object's prototype. */
+function addHealth(integrations: Record<string, IntegrationHealth>, key: string, health: IntegrationHealth): void {
+  Object.defineProperty(integrations, key, { enumerable: true, writable: true, configurable: true, value: health });
+}
+
+/** A whole number from `min` to `max` (a value that is not one counts as `min`). */
+function boundedCount(value: unknown, min: number, max: number): number {
+  return typeof value === 'number' && Number.isFinite(value) ? Math.min(max, Math.max(min, Math.floor(value))) : min;
 }
 
 function isoTime(ms: number | undefined): string | null {

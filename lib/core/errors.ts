@@ -87,6 +87,8 @@ export const GRAFX_ERROR_CODES = {
    * about 4 hours. Start the output again (410).
    */
   DOWNLOAD_EXPIRED: 'GRAFX_DOWNLOAD_EXPIRED',
+  /** A detail health route (`grafxHealthHandler(client, { detail: true })`) got a bad `limit` or `offset` (400). */
+  HEALTH_QUERY_INVALID: 'GRAFX_HEALTH_QUERY_INVALID',
 } as const;
 
 export type GrafxErrorCode = (typeof GRAFX_ERROR_CODES)[keyof typeof GRAFX_ERROR_CODES];

@@ -1,7 +1,8 @@
 // lib/core/grafx-context.ts
-// GrafxContext: what a request (or a worker) gets for one integration; the class the client makes them from.
+// GrafxContext: what a request (or a worker) gets for one integration; the class the client makes them from (helpers on first use).
 import type { AxiosInstance } from 'axios';
 import { scopeSet } from './scopes.js';
+import type { Tenant } from './tenant.js';
 import type { TokenRecord } from './token-record.js';
 import type { GrafxWorkflows } from './workflows.js';
 
@@ -25,42 +26,94 @@ export interface GrafxContext extends GrafxWorkflows {
   readonly scopes: ReadonlySet<string>;
 }
 
+/** How contexts make their tenant's API client and helpers: once per tenant, on first use (the client's). */
+export interface TenantTools {
+  apiOf(tenant: Tenant): AxiosInstance;
+  workflowsOf(tenant: Tenant): GrafxWorkflows;
+}
+
 /**
- * A context: own data fields, as an object literal would have, and `scopes` as a getter on the prototype, so a
- * request that never reads its permissions pays nothing for them (not even a look-up).
+ * A context: the integration, token and expiry as own data fields; the environment, the API client, the workflow
+ * helpers and `scopes` as accessors on the prototype, so that a tenant whose requests never use its API client never
+ * has one made (a tenant held costs its credentials and token, not an axios instance), and a request that never reads
+ * its permissions pays nothing for them. The helpers need no `this`: destructure them. Assigning one of them gives the
+ * context an own property, as on a plain object.
  */
 export class RequestContext implements GrafxContext {
   integration: string;
-  environment: string | undefined;
   token: string;
   expiresAt: Date;
-  api: AxiosInstance;
-  paginate: GrafxWorkflows['paginate'];
-  generateOutput: GrafxWorkflows['generateOutput'];
-  waitForTask: GrafxWorkflows['waitForTask'];
-  download: GrafxWorkflows['download'];
+  readonly #tenant: Tenant;
+  readonly #tools: TenantTools;
   readonly #scope: string | undefined;
 
-  constructor(
-    integration: string,
-    environment: string | undefined,
-    record: TokenRecord,
-    api: AxiosInstance,
-    workflows: GrafxWorkflows,
-  ) {
-    this.integration = integration;
-    this.environment = environment;
+  constructor(tenant: Tenant, record: TokenRecord, tools: TenantTools) {
+    this.integration = tenant.key;
     this.token = record.token;
     this.expiresAt = record.expiresAtDate;
-    this.api = api;
-    this.paginate = workflows.paginate;
-    this.generateOutput = workflows.generateOutput;
-    this.waitForTask = workflows.waitForTask;
-    this.download = workflows.download;
+    this.#tenant = tenant;
+    this.#tools = tools;
     this.#scope = record.scope;
+  }
+
+  get environment(): string | undefined {
+    return this.#tenant.integration.environment;
+  }
+
+  set environment(value: string | undefined) {
+    own(this, 'environment', value);
+  }
+
+  get api(): AxiosInstance {
+    return this.#tenant.api ?? this.#tools.apiOf(this.#tenant);
+  }
+
+  set api(value: AxiosInstance) {
+    own(this, 'api', value);
+  }
+
+  get paginate(): GrafxWorkflows['paginate'] {
+    return this.#workflows().paginate;
+  }
+
+  set paginate(value: GrafxWorkflows['paginate']) {
+    own(this, 'paginate', value);
+  }
+
+  get generateOutput(): GrafxWorkflows['generateOutput'] {
+    return this.#workflows().generateOutput;
+  }
+
+  set generateOutput(value: GrafxWorkflows['generateOutput']) {
+    own(this, 'generateOutput', value);
+  }
+
+  get waitForTask(): GrafxWorkflows['waitForTask'] {
+    return this.#workflows().waitForTask;
+  }
+
+  set waitForTask(value: GrafxWorkflows['waitForTask']) {
+    own(this, 'waitForTask', value);
+  }
+
+  get download(): GrafxWorkflows['download'] {
+    return this.#workflows().download;
+  }
+
+  set download(value: GrafxWorkflows['download']) {
+    own(this, 'download', value);
   }
 
   get scopes(): ReadonlySet<string> {
     return scopeSet(this.#scope);
   }
+
+  #workflows(): GrafxWorkflows {
+    return this.#tenant.workflows ?? this.#tools.workflowsOf(this.#tenant);
+  }
+}
+
+/** An own data property shadowing the prototype's accessor (what the app assigns). */
+function own(context: object, name: string, value: unknown): void {
+  Object.defineProperty(context, name, { value, writable: true, enumerable: true, configurable: true });
 }

@@ -1,7 +1,15 @@
 // lib/core/index.ts
 // The core's public surface (re-exports only): what the Express adapter, the Redis store and users may import.
 export { GrafxClient, createGrafxClient, isGrafxClient } from './client.js';
-export type { GrafxContext, GrafxHealth, IntegrationHealth, IntegrationInfo } from './client.js';
+export { MAX_HEALTH_DETAIL } from './client.js';
+export type {
+  GrafxContext,
+  GrafxHealth,
+  HealthCounts,
+  HealthOptions,
+  IntegrationHealth,
+  IntegrationInfo,
+} from './client.js';
 export type {
   ApiRejectsFreshTokensEvent,
   GrafxClientEvents,
@@ -40,6 +48,7 @@ export type {
   IntegrationLoadOptions,
   IntegrationLoader,
   LoadingOptions,
+  ReadinessOptions,
 } from './options.js';
 export {
   MAX_ACCESS_TOKEN_LENGTH,

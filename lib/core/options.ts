@@ -156,6 +156,17 @@ export interface LoadingOptions {
   maxInFlight?: number;
 }
 
+/** What readiness requires (see `client.health()`): static integrations must all serve; loaded ones are counted. */
+export interface ReadinessOptions {
+  /**
+   * With integrations loaded on demand: not ready once more than this share (0 to 1) of the tenants held are failing
+   * (their last token request failed). Unset, loaded tenants are counted and reported but never make the instance
+   * unready: one customer's refused credentials must not take every instance out of the load balancer.
+   * @default undefined (loaded tenants never fail readiness)
+   */
+  maxFailingTenantShare?: number;
+}
+
 /** Options of `createGrafxClient()`; `grafxAuth()` takes the same plus `resolveIntegration`. */
 export interface GrafxClientOptions {
   /** Client ID of the single integration (key `'default'`). Use either this trio or `integrations`. */
@@ -273,6 +284,8 @@ export interface GrafxClientOptions {
    * @default console
    */
   logger?: Logger;
+  /** What readiness (`client.health().ok`, the health handler's 200 or 503) requires. */
+  readiness?: ReadinessOptions;
   /**
    * OpenTelemetry metrics and spans (token acquisitions, renewals, failures by code, 401 retries, store outages),
    * recorded when the app has `@opentelemetry/api` installed (an optional peer, `>=1 <2`) and an SDK registered;
@@ -333,6 +346,8 @@ export interface ResolvedOptions {
   /** `false`: OpenTelemetry is off; else how to record to it. */
   readonly openTelemetry: OpenTelemetrySettings | false;
   readonly clock: () => number;
+  /** `readiness.maxFailingTenantShare`, when set. */
+  readonly maxFailingTenantShare: number | undefined;
 }
 
 /** Every option key, checked by the compiler: adding an option without listing it here fails the build. */
@@ -358,6 +373,7 @@ export const CLIENT_OPTION_KEYS: Record<keyof GrafxClientOptions, true> = {
   store: true,
   logger: true,
   openTelemetry: true,
+  readiness: true,
   clock: true,
 };
 export const LOADING_KEYS: Record<keyof LoadingOptions, true> = {
@@ -499,6 +515,7 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
     integrations.set(DEFAULT_INTEGRATION, resolveIntegration(DEFAULT_INTEGRATION, opts, '', apiBaseURL, httpURL));
   }
   const loading = parseLoading(opts.loading, loader !== undefined);
+  const maxFailingTenantShare = parseReadiness(opts.readiness, loader !== undefined);
 
   return {
     integrations,
@@ -521,6 +538,7 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
     logger,
     openTelemetry,
     clock,
+    maxFailingTenantShare,
   };
 }
 
@@ -544,6 +562,28 @@ function parseOpenTelemetry(value: unknown): OpenTelemetrySettings | false {
     );
   }
   return { integrationAttribute: given.integrationAttribute === true };
+}
+
+function parseReadiness(value: unknown, hasLoader: boolean): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw configError(
+      `\`readiness\` must be an object like { maxFailingTenantShare: 0.5 }, received ${describe(value)}`,
+    );
+  }
+  const given = value as Record<string, unknown>;
+  checkKnownKeys(given, ['maxFailingTenantShare'], 'readiness.');
+  const share = given.maxFailingTenantShare;
+  if (share === undefined) return undefined;
+  if (typeof share !== 'number' || !Number.isFinite(share) || share < 0 || share > 1) {
+    throw configError(`\`readiness.maxFailingTenantShare\` must be a number from 0 to 1, received ${describe(share)}`);
+  }
+  if (!hasLoader) {
+    throw configError(
+      '`readiness.maxFailingTenantShare` applies to integrations loaded on demand (static ones must all serve)',
+    );
+  }
+  return share;
 }
 
 function parseLoading(

@@ -5,6 +5,8 @@ import createDebug from 'debug';
 import { LRUCache } from 'lru-cache';
 import { type ApiRetryMessage, type TokenAcquisitionMessage, apiRetryChannel, tokenChannel } from './diagnostics.js';
 import { type OpenTelemetrySettings, OpenTelemetryRecorder, loadOpenTelemetryApi } from './open-telemetry.js';
+import type { Logger } from './logger.js';
+import { quotedKey } from './redaction.js';
 
 /** A token was obtained: from the login server, or from the shared store (another instance asked for it). */
 export interface TokenRenewedEvent {
@@ -109,15 +111,25 @@ const log = {
 export class Telemetry {
   readonly #emitter = new EventEmitter();
   readonly #stats: LRUCache<string, IntegrationStats>;
+  readonly #logger: Logger | undefined;
+  /** Integrations whose API refuses fresh tokens now (kept at each change: health's O(1) count). */
+  #apiRejecting = 0;
   /** Set once `@opentelemetry/api` is loaded (only when the app has it and `openTelemetry` is not false). */
   #otel: OpenTelemetryRecorder | undefined;
 
   /**
    * @param statsMax how many integrations' counters are kept (those of tenants no longer held go first).
    * @param openTelemetry how to record to OpenTelemetry, or false for not at all (`@opentelemetry/api` not loaded).
+   * @param logger where the one warning per integration and outage of an API refusing fresh tokens goes.
    */
-  constructor(statsMax = 10_000, openTelemetry: OpenTelemetrySettings | false = false) {
-    this.#stats = new LRUCache<string, IntegrationStats>({ max: statsMax });
+  constructor(statsMax = 10_000, openTelemetry: OpenTelemetrySettings | false = false, logger?: Logger) {
+    this.#logger = logger;
+    this.#stats = new LRUCache<string, IntegrationStats>({
+      max: statsMax,
+      dispose: (stats) => {
+        if (stats.apiRejectingTokens) this.#apiRejecting -= 1;
+      },
+    });
     if (openTelemetry === false) return;
     const api = loadOpenTelemetryApi();
     if (api instanceof Promise) {
@@ -147,6 +159,16 @@ export class Telemetry {
   traceRetry<T>(message: ApiRetryMessage, run: () => Promise<T>): Promise<T> {
     const traced = apiRetryChannel.hasSubscribers ? () => apiRetryChannel.tracePromise(run, message) : run;
     return this.#otel === undefined ? traced() : this.#otel.traceRetry(message, traced);
+  }
+
+  /** How many integrations' API refuses fresh tokens now (each since its first refusal, until it accepts one). */
+  get apiRejecting(): number {
+    return this.#apiRejecting;
+  }
+
+  /** The counters of an integration if it has any (health's detail), without making them. */
+  peekStats(integration: string): IntegrationStats | undefined {
+    return this.#stats.peek(integration);
   }
 
   on<E extends keyof GrafxClientEvents>(event: E, listener: (payload: GrafxClientEvents[E]) => void): void {
@@ -226,7 +248,18 @@ export class Telemetry {
   /** The API refused a fresh token (health); with `event`, the first refusal since the last renewal (event + DEBUG). */
   tokenRefused(integration: string, now: number, event?: ApiRejectsFreshTokensEvent): void {
     const stats = this.stats(integration);
-    stats.apiRejectingTokens = true;
+    if (!stats.apiRejectingTokens) {
+      // The start of an outage: one warning, whatever follows, until the API accepts a request again.
+      this.#apiRejecting += 1;
+      stats.apiRejectingTokens = true;
+      this.#logger?.warn(
+        `express-grafx-auth: the GraFx API refuses freshly issued tokens of integration ${quotedKey(integration)}` +
+          (event === undefined ? '' : ` (${event.method} ${event.path} answered 401)`) +
+          ': check its environment name or API base URL, and its permissions in that environment. Requests get the ' +
+          "API's 401 meanwhile; health shows the integration degraded until the API accepts a request again " +
+          '(one warning per integration and outage)',
+      );
+    }
     stats.lastTokenRejectionAt = now;
     if (event === undefined) return;
     log.api(
@@ -244,7 +277,9 @@ export class Telemetry {
 
   /** The API accepted a request again after refusing fresh tokens. */
   tokenAccepted(integration: string): void {
-    this.stats(integration).apiRejectingTokens = false;
+    const stats = this.stats(integration);
+    if (stats.apiRejectingTokens) this.#apiRejecting -= 1;
+    stats.apiRejectingTokens = false;
     log.api('%s: the API accepts the token again', integration);
   }
 

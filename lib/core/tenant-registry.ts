@@ -18,6 +18,15 @@ import { storeKey } from './token-store.js';
 
 /** After a reload of credentials failed, the held ones are used this long before the loader is asked again. */
 const RELOAD_RETRY_MS = 5_000;
+/**
+ * Reloads come due spread over the last fifth of `loading.reloadAfterMs` (12 of 15 minutes to 15), so that tenants
+ * loaded together (a deploy, a burst) are not all asked for again in the same minute.
+ */
+const RELOAD_SPREAD = 0.2;
+/** At most this many reloads run at once; a tenant due meanwhile is looked at again a little later. */
+export const MAX_RELOADS_IN_FLIGHT = 8;
+/** How much later a due tenant is looked at again when the reloads in flight are at their bound: 1 to 2 seconds. */
+const RELOAD_DEFER_MS = 1_000;
 
 /** What the registry tells the token cache. */
 export interface TenantHooks {
@@ -40,6 +49,7 @@ export class TenantRegistry {
   readonly #loads = new InFlight<Tenant | undefined>();
   /** Every call of the loader is waited for at most `loading.timeoutMs`, and never once the client closes. */
   readonly #waits: BoundedWaits;
+  #reloading = 0;
   #generation = 0;
   /** What, besides URL and client, decides which token the login server grants: the audience and any tokenParams. */
   readonly #requestIdentity: string;
@@ -106,19 +116,33 @@ export class TenantRegistry {
    * credentials are due to be asked for again, starts that in the background and still returns it.
    */
   peek(key: string): Tenant | undefined {
+    const held = this.touch(key);
+    if (held !== undefined) this.reloadIfDue(held, this.#clock());
+    return held;
+  }
+
+  /**
+   * The tenant of `key`, made the most recently used (held, or static: then made now); undefined when it is not
+   * held. Unlike peek(), it leaves reloads to the caller (reloadIfDue), who reads the clock once for everything.
+   */
+  touch(key: string): Tenant | undefined {
     const held = this.#cache.get(key);
-    if (held !== undefined) {
-      if (this.#loader !== undefined) {
-        const now = this.#clock();
-        if (now >= held.reloadAt) this.#reload(held, now);
-      }
-      return held;
-    }
+    if (held !== undefined) return held;
     const integration = this.#static.get(key);
     if (integration === undefined) return undefined;
     const created = this.#create(key, integration, Infinity);
     this.#cache.set(key, created);
     return created;
+  }
+
+  /** The tenant of `key` if held, without making it the most recently used (the token cache's bookkeeping). */
+  held(key: string): Tenant | undefined {
+    return this.#cache.peek(key);
+  }
+
+  /** Starts asking the loader again for a held tenant whose reload time has come (static ones never come due). */
+  reloadIfDue(tenant: Tenant, now: number): void {
+    if (now >= tenant.reloadAt) this.#reload(tenant, now);
   }
 
   /**
@@ -145,7 +169,7 @@ export class TenantRegistry {
   }
 
   /** The tenants held, least recently used last. */
-  held(): IterableIterator<[string, Tenant]> {
+  entries(): IterableIterator<[string, Tenant]> {
     return this.#cache.entries();
   }
 
@@ -167,23 +191,39 @@ export class TenantRegistry {
     const { clientId, clientSecret } = integration;
     const fleetKey =
       store === undefined ? undefined : storeKey(tokenURL, this.#requestIdentity, clientId, clientSecret);
-    return { key, integration, storeKey: fleetKey, reloadAt, api: undefined, workflows: undefined };
+    return { key, integration, storeKey: fleetKey, reloadAt, record: undefined, api: undefined, workflows: undefined };
   }
 
-  /** Asks the loader again in the background; requests keep the held credentials meanwhile (and if it fails). */
+  /**
+   * Asks the loader again in the background; requests keep the held credentials meanwhile (and if it fails). At most
+   * MAX_RELOADS_IN_FLIGHT at once: a tenant due while they run is looked at again a second or two later, so a
+   * request costs the same whether reloads are due or not.
+   */
   #reload(held: Tenant, now: number): void {
+    if (this.#reloading >= MAX_RELOADS_IN_FLIGHT) {
+      held.reloadAt = now + RELOAD_DEFER_MS + Math.floor(Math.random() * RELOAD_DEFER_MS);
+      return;
+    }
     held.reloadAt = now + Math.min(RELOAD_RETRY_MS, this.#options.reloadAfterMs);
     const { key } = held;
     // Past the bound, the held credentials serve on; the reload is tried again in a few seconds.
     if (!this.#loads.has(key) && this.#loads.size >= this.#options.loadMaxInFlight) return;
+    this.#reloading += 1;
+    const done = (): void => {
+      this.#reloading -= 1;
+    };
     this.#loads
       .run(key, () => this.#cache.fetch(key, { forceRefresh: true, allowStaleOnFetchRejection: true }))
-      .then(
-        (fresh) => {
-          if (fresh !== undefined && fresh !== held) this.#hooks.rotated(key);
-        },
-        () => undefined,
-      );
+      .then((fresh) => {
+        done();
+        if (fresh !== undefined && fresh !== held) this.#hooks.rotated(key);
+      }, done);
+  }
+
+  /** When credentials loaded now are asked for again: after `reloadAfterMs`, less up to a fifth of it (spread). */
+  #reloadTime(now: number): number {
+    const after = this.#options.reloadAfterMs;
+    return now + after - Math.floor(Math.random() * after * RELOAD_SPREAD);
   }
 
   async #load(key: string, stale: Tenant | undefined): Promise<Tenant | undefined> {
@@ -215,7 +255,7 @@ export class TenantRegistry {
       if (stale !== undefined) this.#warnReloadFailed(stale, error);
       throw error;
     }
-    const reloadAt = this.#clock() + this.#options.reloadAfterMs;
+    const reloadAt = this.#reloadTime(this.#clock());
     if (stale !== undefined && sameIntegration(stale.integration, integration)) {
       stale.reloadAt = reloadAt;
       return stale;

@@ -1,13 +1,14 @@
 // lib/core/tenant.ts
-// Tenant: what the client holds of one integration in its LRU: validated credentials, store key, API client (made on first use).
+// Tenant: what the client holds of one integration in its LRU: credentials, store key, its token, API client (made on first use).
 import type { AxiosInstance } from 'axios';
 import type { ResolvedIntegration } from './options.js';
+import type { TokenRecord } from './token-record.js';
 import type { GrafxWorkflows } from './workflows.js';
 
 /**
  * One integration as the client holds it, created on its first use (for static and loaded integrations alike)
  * and dropped with its token when the LRU evicts it. Per-integration helpers built once (the API client, and
- * whatever is created next to it) live here, so that they go with their tenant.
+ * whatever is created next to it) live here, made on first use, so that they go with their tenant.
  */
 export interface Tenant {
   readonly key: string;
@@ -16,6 +17,11 @@ export interface Tenant {
   readonly storeKey: string | undefined;
   /** When the loader is asked for its credentials again (Infinity for a static integration). */
   reloadAt: number;
+  /**
+   * Its cached token, the very record the token cache holds for its key (kept so by the token cache on every store,
+   * renewal and drop), so that a warm request walks one LRU, the tenants', not two. Undefined: ask the token cache.
+   */
+  record: TokenRecord | undefined;
   /** Its API client, created on first use. */
   api: AxiosInstance | undefined;
   /** Its paginate, generateOutput, waitForTask and download, created on first use next to its API client. */

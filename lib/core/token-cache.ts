@@ -1,7 +1,7 @@
 // lib/core/token-cache.ts
 // TokenCache: one access token per integration in an LRU, fetched once for all concurrent callers, renewed before expiry.
 import { LRUCache } from 'lru-cache';
-import { GrafxAuthError, clientClosedError } from './errors.js';
+import { GRAFX_ERROR_CODES, GrafxAuthError, clientClosedError } from './errors.js';
 import { type FetchPurpose, FleetTokenFetch, learnedFailureEnd } from './fleet-token-fetch.js';
 import { InFlight } from './in-flight.js';
 import type { ResolvedIntegration, ResolvedOptions } from './options.js';
@@ -15,6 +15,8 @@ import { type TokenRecord, tokenRecord } from './token-record.js';
 /** Where the token cache finds an integration's credentials (the client's TenantRegistry). */
 export interface TenantSource {
   tenant(key: string): Tenant | Promise<Tenant>;
+  /** The tenant of `key` if held, without touching its recency: its `record` follows the cached token. */
+  held?(key: string): Tenant | undefined;
 }
 
 /** What a fetch knows: whose token it gets, and the token the API refused when a 401 caused it. */
@@ -28,6 +30,16 @@ interface FailureState {
   failures: number;
   retryAt: number;
   lastError: GrafxAuthError | undefined;
+  /** The login server refused the credentials (GRAFX_CREDENTIALS_REJECTED): counted apart for health. */
+  rejected: boolean;
+}
+
+/** What health reports of the token side, kept as counts at each change: O(1) to read. */
+export interface TokenCounts {
+  /** Integrations whose last token request failed (cleared by the next success, or when the tenant leaves). */
+  failing: number;
+  /** Of those, the ones whose credentials the login server refused. */
+  rejected: number;
 }
 
 const BACKOFF_BASE_MS = 500;
@@ -49,6 +61,7 @@ export class TokenCache {
   /** `#closing.signal.aborted`, as a plain field: read on every request (AbortSignal's getter checks its receiver). */
   #closed = false;
   #generation = 0;
+  #rejected = 0;
 
   /**
    * @param tenants where credentials come from; by default a registry of the options' static integrations.
@@ -72,7 +85,13 @@ export class TokenCache {
       const { clock, timeoutMs, logger } = options;
       this.#fleet = new FleetTokenFetch(options.store, { clock, timeoutMs, logger, telemetry, closing });
     }
-    this.#failures = new LRUCache<string, FailureState>({ max: Math.max(options.cacheMax, options.integrations.size) });
+    this.#failures = new LRUCache<string, FailureState>({
+      max: Math.max(options.cacheMax, options.integrations.size),
+      // The counts follow every entry that leaves (success, drop, eviction).
+      dispose: (state) => {
+        if (state.rejected) this.#rejected -= 1;
+      },
+    });
     this.#cache = new LRUCache<string, TokenRecord, FetchContext>({
       max: options.cacheMax,
       perf: { now: options.clock },
@@ -81,11 +100,19 @@ export class TokenCache {
       ttlResolution: 0,
       // An evicted integration's fetch in flight still answers the callers waiting for it (and #pending new ones).
       ignoreFetchAbort: true,
-      onInsert: () => {
+      // Each held tenant's `record` is the token cached for its key, kept so here, where every store, renewal and
+      // drop passes: a warm request reads it from the tenant (one LRU walk, the tenants') and never walks this LRU.
+      // This LRU holds tokens of held tenants only (a tenant's drop deletes its token), so no more than the tenants
+      // LRU does: it never evicts by its own recency, which warm requests therefore need not keep.
+      onInsert: (record, key) => {
         this.#generation += 1;
+        const tenant = this.#tenants.held?.(key);
+        if (tenant !== undefined) tenant.record = record;
       },
-      dispose: () => {
+      dispose: (record, key) => {
         this.#generation += 1;
+        const tenant = this.#tenants.held?.(key);
+        if (tenant?.record === record) tenant.record = undefined;
       },
       fetchMethod: (key, stale, { options: entry, context }) => this.#fetchToken(key, stale, entry, context),
     });
@@ -153,6 +180,31 @@ export class TokenCache {
       failing: this.#failures.has(integration),
       storeDown: this.#fleet?.down ?? false,
     };
+  }
+
+  /** Whether the shared token store is in an outage. */
+  get storeDown(): boolean {
+    return this.#fleet?.down ?? false;
+  }
+
+  /** Failing and rejected integrations, counted at each change (health's O(1) summary). */
+  counts(): TokenCounts {
+    return { failing: this.#failures.size, rejected: this.#rejected };
+  }
+
+  /** The failing integrations (only those): key, whether a usable token still serves, when it is asked again. */
+  *failing(): Generator<{ key: string; canServe: boolean; retryAt: number; code: string | undefined }> {
+    const now = this.#clock();
+    for (const [key, state] of this.#failures.entries()) {
+      const record = this.#cache.peek(key);
+      const canServe = record !== undefined && now < record.usableUntil;
+      yield { key, canServe, retryAt: state.retryAt, code: state.lastError?.code };
+    }
+  }
+
+  /** When a failing integration's login server is asked again (its backoff's end); undefined when not failing. */
+  retryAt(integration: string): number | undefined {
+    return this.#failures.peek(integration)?.retryAt;
   }
 
   /** Stops for good: aborts token requests in flight, starts no renewal, forgets every token. */
@@ -270,8 +322,11 @@ export class TokenCache {
 
   #recordFailure(key: string, error: unknown): GrafxAuthError | unknown {
     if (!(error instanceof GrafxAuthError) || error.code === 'GRAFX_CLIENT_CLOSED') return error;
-    const state = this.#failures.get(key) ?? { failures: 0, retryAt: 0, lastError: undefined };
+    const state = this.#failures.get(key) ?? { failures: 0, retryAt: 0, lastError: undefined, rejected: false };
     state.failures += 1;
+    const rejected = error.code === GRAFX_ERROR_CODES.CREDENTIALS_REJECTED;
+    if (rejected !== state.rejected) this.#rejected += rejected ? 1 : -1;
+    state.rejected = rejected;
     // A Retry-After of zero (or below) still leaves the minimum backoff in place.
     const backoff =
       error.retryAfter !== undefined

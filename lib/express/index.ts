@@ -9,7 +9,7 @@ export type {
   GrafxAuthOptions,
   IntegrationResolver,
 } from './middleware.js';
-export { grafxHealthHandler } from './health-handler.js';
+export { grafxHealthHandler, type GrafxHealthHandlerOptions } from './health-handler.js';
 export { sendGrafxDownload, type SendGrafxDownloadOptions } from './send-download.js';
 export {
   grafxTokenHandler,
