@@ -355,6 +355,61 @@ describe('integrations loaded on demand', () => {
     expect(client.health()).toMatchObject({ ok: false, tenants: { held: 0 } });
   });
 
+  it('keeps a tenant used through getToken() held like one used through context(): the least recently used goes', async () => {
+    const { calls, loader } = table(rowsOf(3));
+    const client = createGrafxClient(options(loader, { cache: { max: 2 } }));
+    await client.getToken('tenant-0');
+    await client.getToken('tenant-1');
+    await client.getToken('tenant-0'); // tenant-0 is now the most recently used
+    await client.getToken('tenant-2'); // evicts tenant-1, not tenant-0
+    expect(client.has('tenant-0')).toBe(true);
+    expect(client.has('tenant-1')).toBe(false);
+    await client.getToken('tenant-0');
+    expect(calls).toEqual(['tenant-0', 'tenant-1', 'tenant-2']);
+    expect(standIn.counts.tokenRequests).toBe(3);
+    await client.close();
+  });
+
+  it('spreads reloads over the last fifth of reloadAfterMs, and runs at most 8 at once', async () => {
+    const clock = testClock();
+    const TENANTS = 30;
+    let release: () => void = () => undefined;
+    let hold: Promise<void> | undefined;
+    const calls: string[] = [];
+    const client = createGrafxClient(
+      options(
+        async (key) => {
+          calls.push(key);
+          await hold;
+          return row(key);
+        },
+        { clock: clock.now, loading: { reloadAfterMs: 100_000 } },
+      ),
+    );
+    const keys = Array.from({ length: TENANTS }, (_, i) => `tenant-${i}`);
+    for (const key of keys) await client.getToken(key);
+    expect(calls).toHaveLength(TENANTS);
+    // Before four fifths of the interval none is due; the reloads held back until released.
+    hold = new Promise((resolve) => (release = resolve));
+    clock.advance(80_000 - 1);
+    for (const key of keys) client.context(key);
+    expect(calls).toHaveLength(TENANTS);
+    // At the full interval every one is due, and every request still gets its context at once: 8 reloads start.
+    clock.advance(20_001);
+    for (const key of keys) expect(client.context(key)).not.toBeInstanceOf(Promise);
+    expect(calls).toHaveLength(TENANTS + 8);
+    release();
+    await settle();
+    // The others are looked at again one to two seconds later.
+    clock.advance(2_000);
+    hold = undefined;
+    for (const key of keys) client.context(key);
+    await settle();
+    expect(calls.length).toBeGreaterThan(TENANTS + 8);
+    expect(new Set(calls.slice(TENANTS)).size).toBe(calls.length - TENANTS);
+    await client.close();
+  });
+
   it('rejects `loading` options that are wrong or have no loader, naming the option', () => {
     const { loader } = table();
     expect(() => createGrafxClient({ ...standIn.options(), loading: { reloadAfterMs: 1000 } })).toThrow(
