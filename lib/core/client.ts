@@ -453,6 +453,7 @@ export class GrafxClient {
 
   #integrationHealth(key: string, { clientId, environment }: ResolvedIntegration, closed: boolean): IntegrationHealth {
     const { record, failing } = this.#tokens.status(key);
+    const tenant = this.#tenants.held(key);
     const stats = this.#telemetry.peekStats(key);
     const retryAt = failing ? this.#tokens.retryAt(key) : undefined;
     return {
@@ -460,9 +461,9 @@ export class GrafxClient {
       hasToken: record !== undefined,
       expiresInSeconds:
         record === undefined ? null : Math.max(0, Math.floor((record.expiresAt - this.#clock()) / 1000)),
-      lastRenewalAt: isoTime(stats?.lastRenewalAt),
+      lastRenewalAt: isoTime(tenant?.lastRenewalAt),
       lastErrorCode: stats?.lastErrorCode ?? null,
-      renewals: stats?.renewals ?? 0,
+      renewals: tenant?.renewals ?? 0,
       failures: stats?.failures ?? 0,
       retries: stats?.retries ?? 0,
       apiRejectingTokens: stats?.apiRejectingTokens ?? false,

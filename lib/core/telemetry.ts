@@ -90,10 +90,8 @@ export interface GrafxClientEvents {
 
 /** Counters of one integration, for the health handler. */
 export interface IntegrationStats {
-  renewals: number;
   failures: number;
   retries: number;
-  lastRenewalAt: number | undefined;
   lastErrorCode: string | undefined;
   /** Whether the API's latest answers refused fresh tokens (until it accepts a request again). */
   apiRejectingTokens: boolean;
@@ -183,10 +181,8 @@ export class Telemetry {
     let stats = this.#stats.get(integration);
     if (stats === undefined) {
       stats = {
-        renewals: 0,
         failures: 0,
         retries: 0,
-        lastRenewalAt: undefined,
         lastErrorCode: undefined,
         apiRejectingTokens: false,
         lastTokenRejectionAt: undefined,
@@ -201,11 +197,10 @@ export class Telemetry {
     this.#stats.delete(integration);
   }
 
-  tokenRenewed(event: TokenRenewedEvent, now: number): void {
-    const stats = this.stats(event.integration);
-    stats.renewals += 1;
-    stats.lastRenewalAt = now;
-    stats.lastErrorCode = undefined;
+  /** A token was obtained; its count and time are kept on the tenant (no counters made for a tenant that never fails). */
+  tokenRenewed(event: TokenRenewedEvent, _now: number): void {
+    const stats = this.#stats.peek(event.integration);
+    if (stats !== undefined) stats.lastErrorCode = undefined;
     log.token(
       '%s: token %s in %d ms from the %s, expires %s',
       event.integration,

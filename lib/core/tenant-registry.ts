@@ -191,7 +191,17 @@ export class TenantRegistry {
     const { clientId, clientSecret } = integration;
     const fleetKey =
       store === undefined ? undefined : storeKey(tokenURL, this.#requestIdentity, clientId, clientSecret);
-    return { key, integration, storeKey: fleetKey, reloadAt, record: undefined, api: undefined, workflows: undefined };
+    return {
+      key,
+      integration,
+      storeKey: fleetKey,
+      reloadAt,
+      record: undefined,
+      renewals: 0,
+      lastRenewalAt: undefined,
+      api: undefined,
+      workflows: undefined,
+    };
   }
 
   /**
@@ -260,7 +270,13 @@ export class TenantRegistry {
       stale.reloadAt = reloadAt;
       return stale;
     }
-    return this.#create(key, integration, reloadAt);
+    const fresh = this.#create(key, integration, reloadAt);
+    if (stale !== undefined) {
+      // Rotated credentials: the same integration, its counts go on.
+      fresh.renewals = stale.renewals;
+      fresh.lastRenewalAt = stale.lastRenewalAt;
+    }
+    return fresh;
   }
 
   /** The time limit of one loader call, and what its callers get when it passes or the client closes. */

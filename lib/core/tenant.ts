@@ -22,6 +22,9 @@ export interface Tenant {
    * renewal and drop), so that a warm request walks one LRU, the tenants', not two. Undefined: ask the token cache.
    */
   record: TokenRecord | undefined;
+  /** Tokens obtained for it, and when the last one was (kept here: a counter object per tenant would cost more). */
+  renewals: number;
+  lastRenewalAt: number | undefined;
   /** Its API client, created on first use. */
   api: AxiosInstance | undefined;
   /** Its paginate, generateOutput, waitForTask and download, created on first use next to its API client. */

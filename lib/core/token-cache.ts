@@ -299,6 +299,8 @@ export class TokenCache {
       entry.ttl = Math.max(1, record.usableUntil - this.#clock());
       const durationMs = Math.round(performance.now() - started);
       const source = asked ? 'login-server' : 'store';
+      context.tenant.renewals += 1;
+      context.tenant.lastRenewalAt = this.#clock();
       this.#telemetry.tokenRenewed(
         { integration: key, durationMs, expiresAt: record.expiresAtDate, source, renewal },
         this.#clock(),
