@@ -227,8 +227,9 @@ export class GrafxClient {
   async getToken(integration?: string): Promise<string> {
     const key = this.#key(integration);
     if (this.#tokens.closed) throw clientClosedError(key);
-    // Like context(): the tenant is made the most recently used, so a tenant used only through getToken stays held.
-    const tenant = this.#tenants.touch(key);
+    // Like context(): a held tenant is made the most recently used, so a tenant used only through getToken stays
+    // held. One not held is made (or loaded) by the token cache's shared fetch, as before.
+    const tenant = this.#tenants.touchHeld(key);
     const record = tenant === undefined ? undefined : this.#warmRecord(tenant);
     if (record !== undefined) {
       if (tokenChannel.hasSubscribers) traceCachedToken(key);

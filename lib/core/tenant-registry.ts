@@ -135,6 +135,11 @@ export class TenantRegistry {
     return created;
   }
 
+  /** The tenant of `key` if held, made the most recently used; undefined when not held (nothing is made). */
+  touchHeld(key: string): Tenant | undefined {
+    return this.#cache.get(key);
+  }
+
   /** The tenant of `key` if held, without making it the most recently used (the token cache's bookkeeping). */
   held(key: string): Tenant | undefined {
     return this.#cache.peek(key);
