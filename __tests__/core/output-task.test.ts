@@ -323,6 +323,9 @@ describe('against a hostile API', () => {
       'a taskId of 300 characters',
       { status: 200, json: { data: { taskId: 'a'.repeat(300) }, links: { taskInfo: 'x' } } },
     ],
+    // `.` and `..` would make the task's link another path of the API (`output/tasks/..` is `output/`).
+    ['a taskId of `.`', { status: 200, json: { data: { taskId: '.' }, links: { taskInfo: 'output/tasks/x' } } }],
+    ['a taskId of `..`', { status: 200, json: { data: { taskId: '..' }, links: { taskInfo: 'output/tasks/x' } } }],
     ['no taskInfo', { status: 200, json: { data: { taskId: 'x' } } }],
     ['HTML', { status: 200, text: '<html></html>' }],
   ] as Array<[string, OwnAnswer]>)(

@@ -190,3 +190,60 @@ describe('the memory of unknown keys is bounded in bytes', () => {
     );
   });
 });
+
+describe('apiBaseURL is a base: no ?query, no #fragment', () => {
+  const bases: Array<[string, string]> = [
+    ['a query', '?x=1'],
+    ['an empty query', '?'],
+    ['a fragment', '#top'],
+    ['an empty fragment', '#'],
+    ['a query and a fragment', '?a=b#c'],
+  ];
+  const base = (suffix: string) => `${standIn.apiBaseURL('env')}${suffix}`;
+
+  it.each(bases)('%s at the top level is refused at set-up', (_name, suffix) => {
+    expect(() =>
+      createGrafxClient({ ...standIn.options('env'), apiBaseURL: base(suffix), environment: undefined }),
+    ).toThrow(/`apiBaseURL` must not have a \?query or #fragment/);
+  });
+
+  it.each(bases)('%s on a static integration is refused at set-up', (_name, suffix) => {
+    expect(() =>
+      createGrafxClient({
+        integrations: { a: { clientId: 'row-client', clientSecret: SECRET, apiBaseURL: base(suffix) } },
+        tokenURL: standIn.tokenURL,
+      }),
+    ).toThrow(/`integrations\.a\.apiBaseURL` must not have a \?query or #fragment/);
+  });
+
+  it.each(bases)('%s from the apiBaseURL function is refused at set-up', (_name, suffix) => {
+    expect(() =>
+      createGrafxClient({
+        ...standIn.options('env'),
+        apiBaseURL: (environment) => `${standIn.apiBaseURL(environment)}${suffix}`,
+      }),
+    ).toThrow(/must not have a \?query or #fragment/);
+  });
+
+  it.each(bases)(
+    '%s in a loaded row fails that request (GRAFX_CONFIG_INVALID), no token asked',
+    async (_name, suffix) => {
+      const client = createGrafxClient({
+        integrations: () => ({ clientId: 'row-client', clientSecret: SECRET, apiBaseURL: base(suffix) }),
+        tokenURL: standIn.tokenURL,
+      });
+      await expect(client.getToken('acme')).rejects.toMatchObject({
+        code: 'GRAFX_CONFIG_INVALID',
+        message: expect.stringMatching(/apiBaseURL` must not have a \?query or #fragment/),
+      });
+      expect(standIn.counts.tokenRequests).toBe(0);
+      await client.close();
+    },
+  );
+
+  it('a base with a trailing slash, an encoded ? or # in its path, is still a base', () => {
+    for (const apiBaseURL of [base('/'), base('%3Fx'), base('%23x')]) {
+      expect(() => createGrafxClient({ ...standIn.options('env'), apiBaseURL, environment: undefined })).not.toThrow();
+    }
+  });
+});

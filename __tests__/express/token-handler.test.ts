@@ -125,14 +125,16 @@ describe.each([
     ['undefined (a forgotten return)', () => undefined as unknown as boolean],
     ['a truthy non-boolean', () => 'yes' as unknown as boolean],
   ])(
-    'answers 403 GRAFX_TOKEN_ROUTE_FORBIDDEN when authorize returns %s, before resolving or fetching',
+    'answers 403 GRAFX_TOKEN_ROUTE_FORBIDDEN when authorize returns %s, before any look-up or token request',
     async (_c, authorize) => {
       const resolveIntegration = jest.fn(() => 'studio');
-      const handler = grafxTokenHandler(twoIntegrations(), { resolveIntegration, authorize });
+      const authorizeMock = jest.fn(authorize as (req: unknown, key: string) => boolean | Promise<boolean>);
+      const handler = grafxTokenHandler(twoIntegrations(), { resolveIntegration, authorize: authorizeMock });
       const res = await request(appWith(handler)).get('/grafx/token').expect(403);
       expect(res.body.code).toBe('GRAFX_TOKEN_ROUTE_FORBIDDEN');
       expect(res.headers['cache-control']).toBe('no-store');
-      expect(resolveIntegration).not.toHaveBeenCalled();
+      // authorize is told which integration the request resolved to.
+      expect(authorizeMock).toHaveBeenCalledWith(expect.anything(), 'studio');
       expect(standIn.counts.tokenRequests).toBe(0);
     },
   );

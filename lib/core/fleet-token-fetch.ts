@@ -1,6 +1,7 @@
 // lib/core/fleet-token-fetch.ts
 // FleetTokenFetch: gets a token through a shared TokenStore, so that one instance of the fleet asks the login server.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BoundedWaits } from './bounded-wait.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError, clientClosedError } from './errors.js';
 import type { Telemetry } from './telemetry.js';
 import type { Logger } from './logger.js';
@@ -31,6 +32,8 @@ export function learnedFailureEnd(error: unknown): number | undefined {
 export type FetchPurpose = 'cold' | 'renewal';
 
 class StoreFault extends Error {}
+/** What a store command's wait ends with when the client closes (not a fault of the store). */
+const CLOSED = Symbol('closed');
 
 export class FleetTokenFetch {
   readonly #store: TokenStore;
@@ -40,6 +43,8 @@ export class FleetTokenFetch {
   readonly #logger: Logger;
   readonly #telemetry: Telemetry;
   readonly #closing: AbortSignal;
+  /** Every store command is waited for at most #commandLimitMs, and not once the client closes. */
+  readonly #waits: BoundedWaits;
   #down = false;
   /** When (clock time) a store command last failed; the store is left alone STORE_RETRY_MS from then. */
   #faultAt: number | undefined;
@@ -59,6 +64,7 @@ export class FleetTokenFetch {
     this.#logger = options.logger;
     this.#telemetry = options.telemetry;
     this.#closing = options.closing;
+    this.#waits = new BoundedWaits(options.closing);
   }
 
   /**
@@ -171,25 +177,24 @@ export class FleetTokenFetch {
     return true;
   }
 
-  /** One store command, bounded in time; any failure becomes a StoreFault (and marks an outage). */
+  /**
+   * One store command, bounded in time and by the client's close; any failure becomes a StoreFault (and marks an
+   * outage), but the client closing is not the store's failure (GRAFX_CLIENT_CLOSED, no outage).
+   */
   async #call<T>(command: (store: TokenStore) => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      const pending = command(this.#store);
-      pending.catch(() => undefined); // it may settle after the time limit: never an unhandled rejection
-      const limit = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new StoreFault('timed out')), this.#commandLimitMs);
-        timer.unref();
+      const result = await this.#waits.wait(command(this.#store), {
+        timeoutMs: this.#commandLimitMs,
+        timedOut: () => new StoreFault('timed out'),
+        closed: () => CLOSED,
       });
-      const result = await Promise.race([pending, limit]);
       this.#markUp();
       return result;
     } catch (error) {
+      if (error === CLOSED) throw clientClosedError();
       const reason = error instanceof StoreFault ? error.message : describeFault(error);
       this.#markDown(reason);
       throw new StoreFault(reason);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -232,6 +232,9 @@ function startedTaskId(context: TaskContext, answer: unknown): string {
     typeof taskId !== 'string' ||
     taskId === '' ||
     taskId.length > MAX_TASK_ID_LENGTH ||
+    // `.` and `..` would make the task's link another path of the API (`output/tasks/..` is `output/`).
+    taskId === '.' ||
+    taskId === '..' ||
     sanitizeText(taskId, MAX_TASK_ID_LENGTH) !== taskId ||
     checkApiLink(taskInfo, context.base).url === undefined
   ) {

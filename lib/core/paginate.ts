@@ -5,6 +5,7 @@ import { ABSOLUTE_URL, type ApiBase, MAX_LINK_LENGTH, checkApiLink, describeLink
 import { isIntegerIn } from './bounds.js';
 import { checkSignal } from './call-options.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError, configError } from './errors.js';
+import { PagesSeen } from './pages-seen.js';
 
 /** Query parameters of a list request (`search`, `folder`, `sortBy`, `sortOrder`, …), as axios `params`. */
 export type GrafxQueryParams = Readonly<Record<string, unknown>>;
@@ -23,6 +24,13 @@ export interface PaginateOptions {
    * @default no limit
    */
   maxItems?: number;
+  /**
+   * How long the listing may wait for the API, in milliseconds (1 to 3600000): the page requests of the whole loop
+   * together, not the loop's own time between items. Past it, the request in flight is aborted and the loop rejects
+   * with 504 `GRAFX_LIST_TIMEOUT`.
+   * @default 300000 (5 minutes, as generateOutput)
+   */
+  timeoutMs?: number;
 }
 
 /** The platform answers 400 to these together with `nextPageToken`. */
@@ -32,12 +40,19 @@ const MAX_PAGE_SIZE = 1000;
 const MAX_PAGE_BYTES = 16 * 1024 * 1024;
 /** Empty pages in a row that still link to a next one: past this, the list is taken for a loop. */
 const MAX_EMPTY_PAGES = 100;
+/** How long a listing may wait for the API by default, all pages together: five minutes, as generateOutput. */
+export const DEFAULT_LIST_TIMEOUT_MS = 300_000;
+const MAX_LIST_TIMEOUT_MS = 3_600_000;
+/** The reason a page request's own controller is aborted with when the listing's time is up. */
+const DEADLINE = Symbol('deadline');
 
 /**
  * An async iterable of the items (`data[]`) of every page of `path`. Pages are fetched one at a time, when the loop
  * needs the next item; breaking out of the loop fetches nothing more. The next page comes from `links.nextPage`,
  * which must stay on the environment API (another origin or base path is `GRAFX_LINK_REFUSED`, never requested);
- * once it carries `nextPageToken`, `sortBy` and `sortOrder` are not sent again.
+ * once it carries `nextPageToken`, `sortBy` and `sortOrder` are not sent again. A link back to a page already
+ * fetched (A → B → A, the same page with its query reordered) is a loop (`GRAFX_LIST_INVALID_RESPONSE`, not
+ * requested); the page requests together may take `timeoutMs` (5 minutes by default, `GRAFX_LIST_TIMEOUT`).
  */
 export function paginate<T>(
   integration: string,
@@ -62,7 +77,7 @@ export function paginate<T>(
       });
     }
   }
-  const { signal, pageSize, maxItems } = options;
+  const { signal, pageSize, maxItems, timeoutMs = DEFAULT_LIST_TIMEOUT_MS } = options;
   checkSignal(signal, 'paginate()');
   if (pageSize !== undefined && !isIntegerIn(pageSize, 1, MAX_PAGE_SIZE)) {
     throw configError(`paginate(): \`pageSize\` must be an integer from 1 to ${MAX_PAGE_SIZE}`);
@@ -70,8 +85,11 @@ export function paginate<T>(
   if (maxItems !== undefined && !isIntegerIn(maxItems, 0, Number.MAX_SAFE_INTEGER)) {
     throw configError('paginate(): `maxItems` must be an integer >= 0');
   }
+  if (!isIntegerIn(timeoutMs, 1, MAX_LIST_TIMEOUT_MS)) {
+    throw configError(`paginate(): \`timeoutMs\` must be an integer from 1 to ${MAX_LIST_TIMEOUT_MS}`);
+  }
   const query = pageSize === undefined ? { ...params } : { ...params, limit: pageSize };
-  return items<T>({ integration, api, base, signal, maxItems: maxItems ?? Infinity }, path, query);
+  return items<T>({ integration, api, base, signal, maxItems: maxItems ?? Infinity, timeoutMs }, path, query);
 }
 
 interface Listing {
@@ -80,6 +98,7 @@ interface Listing {
   base: ApiBase;
   signal: AbortSignal | undefined;
   maxItems: number;
+  timeoutMs: number;
 }
 
 async function* items<T>(listing: Listing, path: string, query: Record<string, unknown>): AsyncGenerator<T, void> {
@@ -87,15 +106,19 @@ async function* items<T>(listing: Listing, path: string, query: Record<string, u
   let count = 0;
   let emptyPages = 0;
   let config: AxiosRequestConfig = { url: path, params: query };
+  const seen = new PagesSeen();
+  let fetched = new URL(api.getUri(config), base.origin);
+  seen.add(fetched);
+  /** The time left for the API, all page requests together. */
+  let leftMs = listing.timeoutMs;
   while (count < maxItems) {
     signal?.throwIfAborted();
-    const fetched = new URL(api.getUri(config), base.origin);
     let body: unknown;
+    const started = performance.now();
     try {
-      ({ data: body } = await api.request({ ...config, method: 'get', signal, maxContentLength: MAX_PAGE_BYTES }));
-    } catch (error) {
-      signal?.throwIfAborted();
-      throw error;
+      body = await fetchPage(listing, config, leftMs);
+    } finally {
+      leftMs -= performance.now() - started;
     }
     const page = parsePage(body);
     if (page === undefined)
@@ -120,10 +143,44 @@ async function* items<T>(listing: Listing, path: string, query: Record<string, u
       );
     }
     config = nextPageRequest(next, query);
-    if (new URL(api.getUri(config), base.origin).href === fetched.href) {
-      throw listError(listing, fetched, 'gave a next-page link to the page just fetched (a loop)');
+    const nextURL = new URL(api.getUri(config), base.origin);
+    if (!seen.add(nextURL)) {
+      throw listError(listing, fetched, 'gave a next-page link to a page already fetched (a loop)');
     }
+    fetched = nextURL;
   }
+}
+
+/**
+ * One page's body, its request aborted by the caller's signal (rejecting with its reason) or once `leftMs` has passed
+ * (rejecting with GRAFX_LIST_TIMEOUT).
+ */
+async function fetchPage(listing: Listing, config: AxiosRequestConfig, leftMs: number): Promise<unknown> {
+  const { api, signal } = listing;
+  if (leftMs <= 0) throw listTimeout(listing);
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => controller.abort(DEADLINE), Math.ceil(leftMs));
+  try {
+    const request = { ...config, method: 'get', signal: controller.signal, maxContentLength: MAX_PAGE_BYTES };
+    return (await api.request(request)).data;
+  } catch (error) {
+    signal?.throwIfAborted();
+    if (controller.signal.reason === DEADLINE) throw listTimeout(listing);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function listTimeout(listing: Listing): GrafxAuthError {
+  return new GrafxAuthError(
+    GRAFX_ERROR_CODES.LIST_TIMEOUT,
+    `The listing waited for the GraFx API longer than ${listing.timeoutMs} ms (\`timeoutMs\`)`,
+    { status: 504, integration: listing.integration },
+  );
 }
 
 /** The next page: the link as given, plus the caller's parameters it lacks; no sort parameters with a page token. */

@@ -13,9 +13,9 @@ import {
 import { checkKnownKeys, refuseNearMisses, refuseStandIn } from '../core/option-keys.js';
 import { guardRequestGrafx } from './request-grafx.js';
 import { configError } from './config-error.js';
+import { type IntegrationResolver, parseResolveTimeout, resolveKey } from './integration-resolver.js';
 
-/** Picks the integration key of a request (a tenant header, a subdomain, the session...). May be async. */
-export type IntegrationResolver = (req: Request) => string | undefined | null | PromiseLike<string | undefined | null>;
+export type { IntegrationResolver } from './integration-resolver.js';
 
 /** Options of the Express adapter itself. */
 export interface GrafxAuthAdapterOptions {
@@ -25,10 +25,20 @@ export interface GrafxAuthAdapterOptions {
    * @default () => the only integration's key
    */
   resolveIntegration?: IntegrationResolver;
+  /**
+   * How long an async `resolveIntegration` may take, in milliseconds (1 to 2147483647): past it the request goes to
+   * `next(err)` with a 504 `GRAFX_INTEGRATION_RESOLVE_TIMEOUT`. `client.close()` ends the wait too (503
+   * `GRAFX_CLIENT_CLOSED`).
+   * @default 10000 (10 seconds)
+   */
+  resolveTimeoutMs?: number;
 }
 
 /** The adapter's own option keys, checked by the compiler (an option added to the type must be listed here). */
-export const ADAPTER_KEYS: Record<keyof GrafxAuthAdapterOptions, true> = { resolveIntegration: true };
+export const ADAPTER_KEYS: Record<keyof GrafxAuthAdapterOptions, true> = {
+  resolveIntegration: true,
+  resolveTimeoutMs: true,
+};
 
 /** Options of `grafxAuth(options)`: the client's options plus the adapter's. */
 export interface GrafxAuthOptions extends GrafxClientOptions, GrafxAuthAdapterOptions {}
@@ -52,6 +62,7 @@ export function grafxAuth(
   }
   let client: GrafxClient;
   let resolveIntegration: unknown;
+  let resolveTimeoutMs: unknown;
   if (isGrafxClient(optionsOrClient)) {
     client = optionsOrClient;
     if (typeof adapterOptions !== 'object' || adapterOptions === null) {
@@ -61,9 +72,9 @@ export function grafxAuth(
       adapterOptions,
       Object.keys(ADAPTER_KEYS),
       '',
-      "grafxAuth(client, options) takes only `resolveIntegration`; the client's own options go to createGrafxClient()",
+      "grafxAuth(client, options) takes only `resolveIntegration` and `resolveTimeoutMs`; the client's own options go to createGrafxClient()",
     );
-    resolveIntegration = adapterOptions.resolveIntegration;
+    ({ resolveIntegration, resolveTimeoutMs } = adapterOptions);
   } else {
     if (typeof optionsOrClient !== 'object' || optionsOrClient === null) {
       throw configError('options must be an object: grafxAuth({ clientId, clientSecret, environment })');
@@ -71,13 +82,15 @@ export function grafxAuth(
     refuseStandIn(optionsOrClient);
     refuseNearMisses(
       optionsOrClient,
-      ['resolveIntegration'],
-      "grafxAuth(options) takes the client's options and `resolveIntegration`",
+      ['resolveIntegration', 'resolveTimeoutMs'],
+      "grafxAuth(options) takes the client's options, `resolveIntegration` and `resolveTimeoutMs`",
     );
-    const { resolveIntegration: resolver, ...clientOptions } = optionsOrClient;
+    const { resolveIntegration: resolver, resolveTimeoutMs: limit, ...clientOptions } = optionsOrClient;
     client = createGrafxClient(clientOptions);
     resolveIntegration = resolver;
+    resolveTimeoutMs = limit;
   }
+  const timeoutMs = parseResolveTimeout(resolveTimeoutMs);
   if (resolveIntegration !== undefined && typeof resolveIntegration !== 'function') {
     throw configError('`resolveIntegration` must be a function (req) => integration key');
   }
@@ -130,30 +143,17 @@ export function grafxAuth(
       attach(req, defaultKey, next);
       return;
     }
-    let key: ReturnType<IntegrationResolver>;
+    let key: unknown;
     try {
-      key = resolve(req);
-      if (isThenable(key)) {
-        // Promise.resolve adopts any thenable, and turns a `then` that throws into a rejection.
-        Promise.resolve(key).then((resolved) => attach(req, resolved, next), next);
-        return;
-      }
+      key = resolveKey(client, resolve, req, timeoutMs);
     } catch (error) {
       next(error);
       return;
     }
-    attach(req, key, next);
+    if (key instanceof Promise) key.then((resolved) => attach(req, resolved, next), next);
+    else attach(req, key, next);
   };
   return Object.assign(middleware, { client });
-}
-
-/** Whether a resolver's answer is a promise of any kind (a native Promise, Bluebird, a library's thenable). */
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 /** Whether a factory was handed a request (`app.use(grafxAuth)` without the call). */

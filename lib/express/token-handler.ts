@@ -13,10 +13,15 @@ import {
 } from '../core/index.js';
 import { checkKnownKeys, refuseNearMisses, refuseStandIn } from '../core/option-keys.js';
 import { configError } from './config-error.js';
-import { type IntegrationResolver, looksLikeRequest } from './middleware.js';
+import { type IntegrationResolver, parseResolveTimeout, resolveKey } from './integration-resolver.js';
+import { looksLikeRequest } from './middleware.js';
 
-/** Decides whether a request may get a token (a session check). Anything but `true` refuses; a throw goes to `next`. */
-export type TokenRouteAuthorizer = (req: Request) => boolean | PromiseLike<boolean>;
+/**
+ * Decides whether a request may get a token of `integration` (the key `resolveIntegration` chose for it): check that
+ * the session belongs to that tenant, not only that there is a session. Anything but `true` refuses; a throw goes to
+ * `next`.
+ */
+export type TokenRouteAuthorizer = (req: Request, integration: string) => boolean | PromiseLike<boolean>;
 
 /** Options of the token route itself. */
 export interface GrafxTokenHandlerAdapterOptions {
@@ -27,11 +32,19 @@ export interface GrafxTokenHandlerAdapterOptions {
    */
   resolveIntegration?: IntegrationResolver;
   /**
-   * Who may get a token: runs before anything else (no token is fetched for a refused request).
+   * Who may get a token of which integration: `(req, integration) => boolean`, called with the key
+   * `resolveIntegration` chose, before the integration is looked up or any token fetched. With a key from the request
+   * (a header, a path), check it against the session: `(req, key) => req.session?.tenant === key`.
    * `false` (or anything but `true`) answers 403 `GRAFX_TOKEN_ROUTE_FORBIDDEN`.
    * @default () => true (anyone who can reach the route)
    */
   authorize?: TokenRouteAuthorizer;
+  /**
+   * How long an async `resolveIntegration` may take, in milliseconds (1 to 2147483647); past it, 504
+   * `GRAFX_INTEGRATION_RESOLVE_TIMEOUT`.
+   * @default 10000 (10 seconds)
+   */
+  resolveTimeoutMs?: number;
 }
 
 /** Options of `grafxTokenHandler(options)`: the client's options plus the route's. */
@@ -56,7 +69,11 @@ export interface GrafxBrowserToken {
 export type GrafxTokenHandler = RequestHandler & { readonly client: GrafxClient };
 
 /** The route's own option keys, checked by the compiler (a misspelt `authorize` must never be ignored). */
-const ADAPTER_KEYS: Record<keyof GrafxTokenHandlerAdapterOptions, true> = { resolveIntegration: true, authorize: true };
+const ADAPTER_KEYS: Record<keyof GrafxTokenHandlerAdapterOptions, true> = {
+  resolveIntegration: true,
+  authorize: true,
+  resolveTimeoutMs: true,
+};
 
 /** The methods the route answers: HEAD as GET (the same headers, no body), as Express does for `app.get`. */
 const ALLOWED_METHODS = 'GET, HEAD';
@@ -73,7 +90,7 @@ const ALLOWED_METHODS = 'GET, HEAD';
  * Throws at once (GRAFX_CONFIG_INVALID) when the options are wrong, e.g. no integration is marked `browser: true`.
  *
  * @example
- * app.all('/grafx/token', grafxTokenHandler(client, { resolveIntegration: () => 'studio', authorize: (req) => !!req.session?.user }));
+ * app.all('/grafx/token', grafxTokenHandler(client, { resolveIntegration: () => 'studio', authorize: (req, key) => req.session?.studioKey === key }));
  */
 export function grafxTokenHandler(options: GrafxTokenHandlerOptions): GrafxTokenHandler;
 export function grafxTokenHandler(client: GrafxClient, options?: GrafxTokenHandlerAdapterOptions): GrafxTokenHandler;
@@ -110,17 +127,18 @@ export function grafxTokenHandler(
       "grafxTokenHandler(options) takes the client's options, `resolveIntegration` and `authorize`",
     );
     refuseUndefinedAuthorize(optionsOrClient);
-    const { resolveIntegration, authorize, ...clientOptions } = optionsOrClient;
+    const { resolveIntegration, authorize, resolveTimeoutMs, ...clientOptions } = optionsOrClient;
     client = createGrafxClient(clientOptions);
-    adapter = { resolveIntegration, authorize };
+    adapter = { resolveIntegration, authorize, resolveTimeoutMs };
   }
 
   const { resolveIntegration, authorize } = adapter;
+  const timeoutMs = parseResolveTimeout(adapter.resolveTimeoutMs);
   if (resolveIntegration !== undefined && typeof resolveIntegration !== 'function') {
     throw configError('`resolveIntegration` must be a function (req) => integration key');
   }
   if (authorize !== undefined && typeof authorize !== 'function') {
-    throw configError('`authorize` must be a function (req) => boolean | Promise<boolean>');
+    throw configError('`authorize` must be a function (req, integration) => boolean | Promise<boolean>');
   }
   const browserKeys = client.integrations.filter((key) => client.integration(key).browser);
   if (browserKeys.length === 0 && !client.loadsIntegrations) {
@@ -145,15 +163,16 @@ export function grafxTokenHandler(
   const allows = authorize as TokenRouteAuthorizer | undefined;
 
   const answer = async (req: Request, res: Response): Promise<void> => {
-    if (allows !== undefined && (await allows(req)) !== true) {
-      throw new GrafxAuthError(GRAFX_ERROR_CODES.TOKEN_ROUTE_FORBIDDEN, 'This request may not have a GraFx token', {
-        status: 403,
-      });
-    }
-    const key = resolve === undefined ? defaultKey : await resolve(req);
+    const key = resolve === undefined ? defaultKey : await resolveKey(client, resolve, req, timeoutMs);
     if (typeof key !== 'string' || key === '') {
       const message = 'No GraFx integration was chosen for this request';
       throw new GrafxAuthError(GRAFX_ERROR_CODES.INTEGRATION_MISSING, message, { status: 400 });
+    }
+    // Who may have a token of this integration: decided before it is looked up or any token fetched.
+    if (allows !== undefined && (await allows(req, key)) !== true) {
+      throw new GrafxAuthError(GRAFX_ERROR_CODES.TOKEN_ROUTE_FORBIDDEN, 'This request may not have a GraFx token', {
+        status: 403,
+      });
     }
     const integration = await client.lookup(key); // an unknown key throws a 400 GrafxAuthError
     if (!integration.browser) {
@@ -216,7 +235,7 @@ function checkAdapterOptions(options: unknown): Record<string, unknown> {
     options,
     Object.keys(ADAPTER_KEYS),
     '',
-    'grafxTokenHandler(client, options) takes `resolveIntegration` and `authorize`',
+    'grafxTokenHandler(client, options) takes `resolveIntegration`, `authorize` and `resolveTimeoutMs`',
   );
   refuseUndefinedAuthorize(options);
   return options as Record<string, unknown>;
@@ -229,7 +248,7 @@ function checkAdapterOptions(options: unknown): Record<string, unknown> {
 function refuseUndefinedAuthorize(options: object): void {
   if (Object.hasOwn(options, 'authorize') && (options as { authorize?: unknown }).authorize === undefined) {
     throw configError(
-      '`authorize` is undefined: give a function (req) => boolean | Promise<boolean>, or leave the key out to serve the token to everyone who can reach the route',
+      '`authorize` is undefined: give a function (req, integration) => boolean | Promise<boolean>, or leave the key out to serve the token to everyone who can reach the route',
     );
   }
 }

@@ -268,11 +268,11 @@ export class EnvironmentApi {
     const baseURL = this.baseURL(environment);
     const [taskId, action, ...more] = rest;
     if (first === 'tasks' && method === 'GET' && taskId !== undefined && more.length === 0) {
-      if (action === undefined) return this.context.tasks.poll(taskId, baseURL);
-      if (action === 'download') return this.context.tasks.download(taskId);
+      if (action === undefined) return this.context.tasks.poll(environment, taskId, baseURL);
+      if (action === 'download') return this.context.tasks.download(environment, taskId);
     }
     if (first !== undefined && first !== 'tasks' && method === 'POST' && rest.length === 0) {
-      return this.context.tasks.start(first, parseJson(request), baseURL);
+      return this.context.tasks.start(environment, first, parseJson(request), baseURL);
     }
     return { status: 404, problem: `No route for ${method} ${request.path}.` };
   }

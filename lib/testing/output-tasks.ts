@@ -39,6 +39,8 @@ export interface OutputTaskConfig {
 
 interface Task {
   id: string;
+  /** The environment it was started in: only that environment's API knows it. */
+  environment: string;
   format: string;
   startedAt: number;
   polls: number;
@@ -71,7 +73,8 @@ export function parseOutputTaskBehaviour(behaviour: OutputTaskBehaviour, name: s
     throw new TypeError(`express-grafx-auth/testing: \`${name}\` must be an object`);
   }
   for (const key of Object.keys(behaviour)) {
-    if (!(key in BEHAVIOUR_KEYS)) throw new TypeError(`express-grafx-auth/testing: unknown option \`${name}.${key}\``);
+    if (!Object.hasOwn(BEHAVIOUR_KEYS, key))
+      throw new TypeError(`express-grafx-auth/testing: unknown option \`${name}.${key}\``);
   }
   const { runningPolls = 2, durationMs = 0, runningStatus = 202, fail = false } = behaviour;
   const { statusForm = 'none', recordsField = 'successfulRecords', failAs = 500, expiredStatus = 404 } = behaviour;
@@ -104,7 +107,7 @@ export function parseOutputTaskBehaviour(behaviour: OutputTaskBehaviour, name: s
   };
 }
 
-/** The output tasks of the environment API (shared by every environment; a task id is a random UUID). */
+/** The output tasks of the environment API (each known only to the environment it was started in; ids are UUIDs). */
 export class OutputTasks {
   private readonly tasks = new Map<string, Task>();
   config: OutputTaskConfig;
@@ -128,8 +131,10 @@ export class OutputTasks {
   }
 
   /** `POST output/{format}`: 202 `{ data: { taskId }, links: { taskInfo } }`. */
-  start(format: string, body: unknown, baseURL: string): Answer {
-    if (!(format in FORMATS)) return { status: 404, problem: `Unknown output format "${format.slice(0, 20)}".` };
+  start(environment: string, format: string, body: unknown, baseURL: string): Answer {
+    // Own keys only: `__proto__`, `constructor`, `toString` are not formats.
+    if (!Object.hasOwn(FORMATS, format))
+      return { status: 404, problem: `Unknown output format "${format.slice(0, 20)}".` };
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
       return { status: 400, problem: 'The request body must be a JSON object.' };
     }
@@ -142,6 +147,7 @@ export class OutputTasks {
     if (this.tasks.size >= MAX_TASKS) this.tasks.delete(this.tasks.keys().next().value as string);
     const task: Task = {
       id,
+      environment,
       format,
       startedAt: Date.now(),
       polls: 0,
@@ -163,8 +169,8 @@ export class OutputTasks {
    * `status` is Started, Pending, Processing, then Finished (or their numbers 0, 1, 2, 4), with record counts. A
    * failure answers 500 with a problem (`failAs: 500`), or 200 with the status Failed or Error.
    */
-  poll(id: string, baseURL: string): Answer {
-    const task = this.tasks.get(id);
+  poll(environment: string, id: string, baseURL: string): Answer {
+    const task = this.find(environment, id);
     if (task === undefined) return { status: 404, problem: `Task ${id.slice(0, 100)} was not found.` };
     this.counts.taskPolls += 1;
     task.polls += 1;
@@ -215,8 +221,8 @@ export class OutputTasks {
    * `GET output/tasks/:id/download`: the file of a finished task (404 before); once expired (`downloadLifetimeMs`
    * after it finished, or `expireDownloads()`), `expiredStatus` with a problem saying it is no longer available.
    */
-  download(id: string): Answer {
-    const task = this.tasks.get(id);
+  download(environment: string, id: string): Answer {
+    const task = this.find(environment, id);
     if (task === undefined || !task.done) {
       return { status: 404, problem: `Task ${id.slice(0, 100)} has no finished output.` };
     }
@@ -226,6 +232,12 @@ export class OutputTasks {
     }
     const contentType = FORMATS[task.format] ?? 'application/octet-stream';
     return { status: 200, bytes: sampleFile(task.format, id), contentType };
+  }
+
+  /** The task `id` of `environment`: another environment's task is not found there (404, as an unknown id). */
+  private find(environment: string, id: string): Task | undefined {
+    const task = this.tasks.get(id);
+    return task?.environment === environment ? task : undefined;
   }
 }
 

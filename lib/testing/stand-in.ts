@@ -195,7 +195,7 @@ function parseStandInOptions(options: StandInOptions): StandInConfig {
     throw new TypeError('express-grafx-auth/testing: the options of startGrafxStandIn() must be an object');
   }
   for (const key of Object.keys(options)) {
-    if (!(key in OPTION_KEYS)) {
+    if (!Object.hasOwn(OPTION_KEYS, key)) {
       throw new TypeError(`express-grafx-auth/testing: unknown option \`${key}\` of startGrafxStandIn()`);
     }
   }
@@ -236,9 +236,25 @@ function parseStandInOptions(options: StandInOptions): StandInConfig {
   };
 }
 
+/** A client's keys, checked so that a typo (`environment` for `environments`) is an error, not every environment. */
+const CLIENT_KEYS: Record<keyof StandInClient, true> = {
+  clientId: true,
+  clientSecret: true,
+  environments: true,
+  scopes: true,
+};
+
 function parseClient(client: StandInClient, name: string): StandInClient {
   if (typeof client !== 'object' || client === null) {
     throw new TypeError(`express-grafx-auth/testing: \`${name}\` must be an object { clientId, clientSecret }`);
+  }
+  for (const key of Object.keys(client)) {
+    if (!Object.hasOwn(CLIENT_KEYS, key)) {
+      const hint = key === 'environment' ? ' Did you mean `environments` (an array of environment names)?' : '';
+      throw new TypeError(
+        `express-grafx-auth/testing: unknown option \`${name}.${key.slice(0, 40)}\` (known: clientId, clientSecret, environments, scopes).${hint}`,
+      );
+    }
   }
   const parsed: StandInClient = {
     clientId: checkNonEmptyString(client.clientId, `${name}.clientId`),
