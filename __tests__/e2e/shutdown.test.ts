@@ -9,11 +9,11 @@ import { bin, root } from '../helpers/pack.js';
 
 const FIXTURE = join(root, '__tests__/fixtures/shutdown-app.ts');
 
-/** The lines of the guide's `run=shutdown` block from `process.once('SIGTERM'` to its end. */
+/** The lines of the guide's `shutdown` block from `process.once('SIGTERM'` to its end. */
 function recipeHandler(): string {
   const file = 'docs/guides/production.md';
   const blocks = blocksOf(file, readFileSync(join(root, file), 'utf8')).filter((block) =>
-    block.markers.includes('run=shutdown'),
+    block.markers.includes('shutdown'),
   );
   expect(blocks).toHaveLength(1);
   const code = blocks[0]!.code;

@@ -47,7 +47,7 @@ it('has the blocks this test is about (every language it knows, nothing unlabell
   expect(TS_BLOCKS.filter(isBrowser).length).toBe(2); // the Studio SDK module and the Studio UI one
   expect(JS_BLOCKS.length).toBeGreaterThanOrEqual(1); // the Quick start in CommonJS JavaScript
   expect(ALL.filter((block) => !['ts', 'sh', 'js', 'json'].includes(block.lang))).toEqual([]);
-  const known = /^(esm|fragment|token-route|health|run=[a-z0-9-]+)$/;
+  const known = /^(esm|fragment|token-route|health|shutdown|run=[a-z0-9-]+)$/;
   expect(
     ALL.flatMap((block) =>
       block.markers.filter((word) => !known.test(word)).map((word) => `${block.file}:${block.line} ${word}`),
