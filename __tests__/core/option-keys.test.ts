@@ -81,7 +81,7 @@ describe('misnamed options get a "Did you mean"', () => {
     [
       'grafxAuth(client, { clientId })',
       () => grafxAuth(client(), { clientId: 'id' } as never),
-      /unsupported option, `clientId`\. grafxAuth\(client, options\) takes only `resolveIntegration`; the client's own options go to createGrafxClient\(\)/,
+      /unsupported option, `clientId`\. grafxAuth\(client, options\) takes only `resolveIntegration` and `resolveTimeoutMs`; the client's own options go to createGrafxClient\(\)/,
     ],
     [
       'grafxAuth(client, "acme")',
