@@ -123,7 +123,9 @@ const CHECKS: Record<string, () => Promise<void>> = {
     expect((await get(`${url}/api/templates`, { 'x-tenant': 'initech' })).status).toBe(400);
     const health = (await (await get(`${url}/health/grafx`)).json()) as main.GrafxHealth;
     expect(health).toMatchObject({ ok: true, tenants: { held: 2, max: 10_000, loadedOnDemand: true } });
-    expect(Object.keys(health.integrations).sort()).toEqual(['acme', 'globex']);
+    // Counts only by default: the tenants' detail is for a route the app protects (grafxHealthHandler's `detail`).
+    expect(health.tenants).toMatchObject({ failing: 0, rejected: 0 });
+    expect(health.integrations).toEqual({});
   },
   'workflows-list': async () => {
     const url = await start('workflows-list');
