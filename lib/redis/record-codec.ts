@@ -1,5 +1,5 @@
 // lib/redis/record-codec.ts
-// RecordCodec: turns store records into Redis values and back, optionally AES-256-GCM sealed (tokens and failures).
+// RecordCodec: turns store records into Redis values and back, optionally AES-256-GCM sealed with their time of writing.
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { configError } from '../core/errors.js';
 import type { StoredFailure, StoredToken } from '../core/token-store.js';
@@ -18,6 +18,22 @@ type Fields = Record<string, unknown>;
 export type Unchecked<T> = { [K in keyof T]-?: unknown };
 
 /**
+ * What a sealed record says of itself in time (in clear records a writer could set anything, so there is none):
+ * when it was written and until when it holds (a failure's end; a token's is its sealed expiry), in ms since the
+ * epoch, by the writer's clock. A genuine record copied back to its key later cannot say more than it did.
+ */
+export interface SealedTime {
+  writtenAt: number;
+  until: number;
+}
+
+/** A record's unchecked fields and, if sealed, its sealed time (checked here: finite, not negative). */
+export interface Decoded<T> {
+  fields: Unchecked<T>;
+  sealed: SealedTime | undefined;
+}
+
+/**
  * The stored value: JSON with `v` (and, for a token, `fp`) in clear; the fields either in clear or sealed as `x`.
  * A sealed value is bound to its Redis key (the key is the cipher's additional data): a value copied to another
  * key, or a token record copied to a failure key, does not open.
@@ -30,46 +46,66 @@ export class RecordCodec {
     this.#key = encryptionKey;
   }
 
-  encodeToken(redisKey: string, token: StoredToken): string {
+  /** Whether records are sealed (an encryptionKey was given). */
+  get sealing(): boolean {
+    return this.#key !== undefined;
+  }
+
+  /** @param writtenAt now, in ms since the epoch (sealed with the record; its end is the token's expiry). */
+  encodeToken(redisKey: string, token: StoredToken, writtenAt: number): string {
     const fields = { t: token.token, e: token.expiresAt, u: token.usableUntil, r: token.refreshDueAt, s: token.scope };
-    return this.#encode(redisKey, fields, { fp: fingerprint(token.token) });
+    return this.#encode(redisKey, fields, { fp: fingerprint(token.token) }, { w: writtenAt });
   }
 
   /** The token record's fields, or undefined for anything this codec did not write (garbage, another key...). */
-  decodeToken(redisKey: string, value: string | null): Unchecked<StoredToken> | undefined {
+  decodeToken(redisKey: string, value: string): Decoded<StoredToken> | undefined {
     const opened = this.#decode(redisKey, value);
     if (opened === undefined) return undefined;
     const { envelope, fields } = opened;
     if (typeof fields.t !== 'string' || envelope.fp !== fingerprint(fields.t)) return undefined;
-    return { token: fields.t, expiresAt: fields.e, usableUntil: fields.u, refreshDueAt: fields.r, scope: fields.s };
+    let sealed: SealedTime | undefined;
+    if (this.#key !== undefined) {
+      if (!isTime(fields.w) || !isTime(fields.e)) return undefined; // sealed before times were: not trusted
+      sealed = { writtenAt: fields.w, until: fields.e };
+    }
+    return {
+      fields: { token: fields.t, expiresAt: fields.e, usableUntil: fields.u, refreshDueAt: fields.r, scope: fields.s },
+      sealed,
+    };
   }
 
-  encodeFailure(redisKey: string, failure: StoredFailure): string {
+  /** @param writtenAt now; `writtenAt + ttlMs` is sealed as the record's end, whatever TTL the key has later. */
+  encodeFailure(redisKey: string, failure: StoredFailure, writtenAt: number, ttlMs: number): string {
     const { code, status, message, retryAfter } = failure;
-    return this.#encode(redisKey, { code, status, message, retryAfter }, {});
+    return this.#encode(redisKey, { code, status, message, retryAfter }, {}, { w: writtenAt, n: writtenAt + ttlMs });
   }
 
   /** The failure record's fields, or undefined for anything this codec did not write. */
-  decodeFailure(redisKey: string, value: string | null): Unchecked<StoredFailure> | undefined {
+  decodeFailure(redisKey: string, value: string): Decoded<StoredFailure> | undefined {
     const fields = this.#decode(redisKey, value)?.fields;
     if (fields === undefined) return undefined;
+    let sealed: SealedTime | undefined;
+    if (this.#key !== undefined) {
+      if (!isTime(fields.w) || !isTime(fields.n)) return undefined;
+      sealed = { writtenAt: fields.w, until: fields.n };
+    }
     const { code, status, message, retryAfter } = fields;
-    return { code, status, message, retryAfter, remainingMs: undefined };
+    return { fields: { code, status, message, retryAfter, remainingMs: undefined }, sealed };
   }
 
-  #encode(redisKey: string, fields: Fields, clear: Fields): string {
+  /** `time` is sealed with the fields (and left out of a record in clear). */
+  #encode(redisKey: string, fields: Fields, clear: Fields, time: Fields): string {
     const envelope: Fields = { v: VERSION, ...clear };
     if (this.#key === undefined) return JSON.stringify({ ...envelope, ...fields });
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
     cipher.setAAD(Buffer.from(redisKey));
-    const sealed = Buffer.concat([cipher.update(JSON.stringify(fields), 'utf8'), cipher.final()]);
+    const sealed = Buffer.concat([cipher.update(JSON.stringify({ ...fields, ...time }), 'utf8'), cipher.final()]);
     envelope.x = Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64');
     return JSON.stringify(envelope);
   }
 
-  #decode(redisKey: string, value: string | null): { envelope: Fields; fields: Fields } | undefined {
-    if (value === null) return undefined;
+  #decode(redisKey: string, value: string): { envelope: Fields; fields: Fields } | undefined {
     const envelope = parseObject(value);
     if (envelope === undefined || envelope.v !== VERSION) return undefined;
     if (this.#key === undefined) {
@@ -94,6 +130,11 @@ export class RecordCodec {
       return undefined;
     }
   }
+}
+
+/** A time in ms since the epoch: a finite, non-negative number. */
+function isTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
 }
 
 function parseObject(text: string): Fields | undefined {
