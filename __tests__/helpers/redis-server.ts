@@ -5,6 +5,7 @@ import { accessSync, constants } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import Redis, { type RedisOptions } from 'ioredis';
+import type { ClientKind, StoreClient } from './redis-clients.js';
 
 export const INSTALL_HINT = 'install it with `apt-get install -y redis-server` (Debian/Ubuntu) or `brew install redis`';
 
@@ -136,6 +137,8 @@ export interface UsedRedis {
   readonly server: RedisServer;
   /** A client of the server (or of `url`) that gives up fast, quiet on errors; disconnected after the file. */
   connect(url?: string, options?: RedisOptions): Redis;
+  /** A client of `kind` for the store (of the server, or of `url`); closed after the file. */
+  storeClient(kind: ClientKind, url?: string, options?: { lazy?: boolean }): StoreClient;
 }
 
 /**
@@ -144,7 +147,7 @@ export interface UsedRedis {
  */
 export function useRedis(): UsedRedis {
   let server: RedisServer | undefined;
-  const clients: Redis[] = [];
+  const clients: Array<{ disconnect(): void }> = [];
   const running = (): RedisServer => {
     if (server === undefined) throw new Error('useRedis(): redis-server is used before its beforeAll ran');
     return server;
@@ -162,6 +165,11 @@ export function useRedis(): UsedRedis {
       });
       client.on('error', () => undefined); // the app's own concern; keeps the test output quiet
       clients.push(client);
+      return client;
+    },
+    storeClient(kind, url = running().url, options) {
+      const client = kind.connect(url, options);
+      clients.push({ disconnect: () => client.close() });
       return client;
     },
   };

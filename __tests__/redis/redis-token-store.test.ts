@@ -1,5 +1,6 @@
 // __tests__/redis/redis-token-store.test.ts
-// RedisTokenStore and the shared-store path of the core, against a real redis-server and the platform stand-in.
+// RedisTokenStore and the shared-store path of the core, with each supported client, against a real redis-server.
+import type { EventEmitter } from 'node:events';
 import Redis from 'ioredis';
 import express from 'express';
 import request from 'supertest';
@@ -8,18 +9,31 @@ import { RedisTokenStore } from 'express-grafx-auth/redis';
 import { useStandIn } from '../helpers/stand-in.js';
 import { storeKey } from '../../lib/core/token-store.js';
 import { describeWithRedis, freePort, useRedis } from '../helpers/redis-server.js';
+import { CLIENT_KINDS, type ClientKind } from '../helpers/redis-clients.js';
 import { sleep, trackUnhandledRejections } from '../helpers/serve.js';
 
 const SECRET = 'fleet-secret-must-never-reach-redis';
 const CLIENT_ID = 'fleet-client-id';
 const ENCRYPTION_KEY = Buffer.alloc(32, 7);
 
+type StoreOptions = Omit<ConstructorParameters<typeof RedisTokenStore>[0], 'client'>;
+
 describeWithRedis('RedisTokenStore', () => {
+  describe.each(CLIENT_KINDS.map((kind) => [kind.name, kind] as const))('with %s', (_name, kind) => {
+    storeTests(kind);
+  });
+  badOptionTests();
+});
+
+function storeTests(kind: ClientKind): void {
   const unhandled = trackUnhandledRejections();
   const used = useRedis();
   const standIn = useStandIn({ clients: [{ clientId: CLIENT_ID, clientSecret: SECRET }] });
   let warnings: string[];
   const connect = used.connect;
+  /** A store on a new client of this row's kind (of the test's server, or of `url`). */
+  const store = (extra: StoreOptions = {}, url?: string): RedisTokenStore =>
+    new RedisTokenStore({ ...used.storeClient(kind, url).target, ...extra });
   const integrationKey = (): string => storeKey(standIn.tokenURL, 'https://chiligrafx.com', CLIENT_ID, SECRET);
   const logger = { warn: (message: string) => warnings.push(message) };
   const options = (store: RedisTokenStore, extra: Partial<GrafxClientOptions> = {}): GrafxClientOptions => ({
@@ -42,9 +56,11 @@ describeWithRedis('RedisTokenStore', () => {
 
   it('stores the token under the prefix and a keyed hash (hash tag), with a TTL ending at expiry; never the secret', async () => {
     const client = connect();
-    const grafx = createGrafxClient(options(new RedisTokenStore({ client, keyPrefix: 'app1:' })));
+    const grafx = createGrafxClient(options(store({ keyPrefix: 'app1:' })));
     const token = await grafx.getToken();
     const key = `app1:token:{${integrationKey()}}`;
+    // the fetch lock is released behind the answer
+    for (let i = 0; i < 100 && (await client.exists(`app1:lock:{${integrationKey()}}`)) === 1; i++) await sleep(20);
     expect(await client.keys('app1:*')).toEqual([key]);
     const ttl = await client.pttl(key);
     expect(ttl).toBeGreaterThan(36_000_000 - 60_000);
@@ -57,7 +73,7 @@ describeWithRedis('RedisTokenStore', () => {
 
   it('encrypts tokens at rest when given a key, keeping a fingerprint in clear', async () => {
     const client = connect();
-    const grafx = createGrafxClient(options(new RedisTokenStore({ client, encryptionKey: ENCRYPTION_KEY })));
+    const grafx = createGrafxClient(options(store({ encryptionKey: ENCRYPTION_KEY })));
     const token = await grafx.getToken();
     const everything = await rawValues(client);
     expect(everything).not.toContain(token);
@@ -66,14 +82,10 @@ describeWithRedis('RedisTokenStore', () => {
     expect(Object.keys(JSON.parse(value!)).sort()).toEqual(['fp', 'v', 'x']);
 
     // Another instance with the same key reads it (no token request); one with another key cannot and asks anew.
-    const sameKey = createGrafxClient(
-      options(new RedisTokenStore({ client: connect(), encryptionKey: ENCRYPTION_KEY })),
-    );
+    const sameKey = createGrafxClient(options(store({ encryptionKey: ENCRYPTION_KEY })));
     expect(await sameKey.getToken()).toBe(token);
     expect(standIn.counts.tokenRequests).toBe(1);
-    const otherKey = createGrafxClient(
-      options(new RedisTokenStore({ client: connect(), encryptionKey: Buffer.alloc(32, 9).toString('base64') })),
-    );
+    const otherKey = createGrafxClient(options(store({ encryptionKey: Buffer.alloc(32, 9).toString('base64') })));
     await otherKey.getToken();
     expect(standIn.counts.tokenRequests).toBe(2);
   });
@@ -86,14 +98,16 @@ describeWithRedis('RedisTokenStore', () => {
     const client = connect();
     const key = `grafx-auth:token:{${integrationKey()}}`;
     await client.set(key, value);
-    const token = await createGrafxClient(options(new RedisTokenStore({ client }))).getToken();
+    const token = await createGrafxClient(options(store())).getToken();
     expect(standIn.counts.tokenRequests).toBe(1);
     expect(JSON.parse((await client.get(key))!).t).toBe(token);
     expect(warnings).toEqual([]);
   });
 
-  it('works with a client made with lazyConnect: true (its first command connects)', async () => {
-    const lazy = (): RedisTokenStore => new RedisTokenStore({ client: connect(undefined, { lazyConnect: true }) });
+  const lazyConnect = kind.name.startsWith('io') ? it : it.skip; // node-redis has no lazy connection
+  lazyConnect('works with a client made with lazyConnect: true (its first command connects)', async () => {
+    const lazy = (): RedisTokenStore =>
+      new RedisTokenStore({ ...used.storeClient(kind, undefined, { lazy: true }).target });
     const token = await createGrafxClient(options(lazy())).getToken();
     expect(await createGrafxClient(options(lazy())).getToken()).toBe(token);
     expect(standIn.counts.tokenRequests).toBe(1);
@@ -101,22 +115,22 @@ describeWithRedis('RedisTokenStore', () => {
   });
 
   it('never lets an instance with another client secret adopt the token the right secret obtained', async () => {
-    const token = await createGrafxClient(options(new RedisTokenStore({ client: connect() }))).getToken();
+    const token = await createGrafxClient(options(store())).getToken();
     const wrong = createGrafxClient({
-      ...options(new RedisTokenStore({ client: connect() })),
+      ...options(store()),
       clientSecret: 'a-rotated-or-wrong-secret',
     });
     await expect(wrong.getToken()).rejects.toMatchObject({ code: 'GRAFX_CREDENTIALS_REJECTED' });
     expect(standIn.counts.tokenRequests).toBe(2);
     // and the right secret's token is still there for the instances that have it
-    expect(await createGrafxClient(options(new RedisTokenStore({ client: connect() }))).getToken()).toBe(token);
+    expect(await createGrafxClient(options(store())).getToken()).toBe(token);
     expect(storeKey('u', 'a', 'id', 'secret-1')).not.toBe(storeKey('u', 'a', 'id', 'secret-2'));
     expect(await rawValues(connect())).not.toContain('a-rotated-or-wrong-secret');
   });
 
   it('lets a cold instance use the token another instance stored, without asking the login server', async () => {
-    const first = createGrafxClient(options(new RedisTokenStore({ client: connect() })));
-    const second = createGrafxClient(options(new RedisTokenStore({ client: connect() })));
+    const first = createGrafxClient(options(store()));
+    const second = createGrafxClient(options(store()));
     const token = await first.getToken();
     expect(await second.getToken()).toBe(token);
     expect(standIn.counts.tokenRequests).toBe(1);
@@ -124,17 +138,15 @@ describeWithRedis('RedisTokenStore', () => {
 
   it('asks the login server once when many instances are cold at once (the fleet lock)', async () => {
     standIn.setTokenDelay(150);
-    const instances = Array.from({ length: 6 }, () =>
-      createGrafxClient(options(new RedisTokenStore({ client: connect() }))),
-    );
+    const instances = Array.from({ length: 6 }, () => createGrafxClient(options(store())));
     const tokens = await Promise.all(instances.flatMap((grafx) => Array.from({ length: 10 }, () => grafx.getToken())));
     expect(new Set(tokens).size).toBe(1);
     expect(standIn.counts.tokenRequests).toBe(1);
   });
 
   it('renews after a 401 once for the fleet: the stored token is replaced only if it is still the one that failed', async () => {
-    const a = createGrafxClient(options(new RedisTokenStore({ client: connect() })));
-    const b = createGrafxClient(options(new RedisTokenStore({ client: connect() })));
+    const a = createGrafxClient(options(store()));
+    const b = createGrafxClient(options(store()));
     const old = await a.getToken();
     expect(await b.getToken()).toBe(old);
     standIn.revokeTokens();
@@ -154,9 +166,7 @@ describeWithRedis('RedisTokenStore', () => {
   ])('shares a failure %s: instances waiting for the holder fail fast together', async (_name, encryptionKey) => {
     standIn.tokenFault('server-error');
     standIn.setTokenDelay(200);
-    const instances = Array.from({ length: 4 }, () =>
-      createGrafxClient(options(new RedisTokenStore({ client: connect(), encryptionKey }))),
-    );
+    const instances = Array.from({ length: 4 }, () => createGrafxClient(options(store({ encryptionKey }))));
     const results = await Promise.allSettled(instances.map((grafx) => grafx.getToken()));
     for (const result of results) {
       expect(result.status).toBe('rejected');
@@ -169,16 +179,16 @@ describeWithRedis('RedisTokenStore', () => {
   it('does not let a crashed holder block the fleet: after the lock lives out, an instance asks for itself', async () => {
     const client = connect();
     await client.set(`grafx-auth:lock:{${integrationKey()}}`, 'crashed-holder', 'PX', 1300); // as a dead holder leaves it
-    const grafx = createGrafxClient(options(new RedisTokenStore({ client }), { timeoutMs: 300 }));
+    const grafx = createGrafxClient(options(store(), { timeoutMs: 300 }));
     const token = await grafx.getToken();
     expect(token).toEqual(expect.any(String));
     expect(standIn.counts.tokenRequests).toBe(1);
   });
 
   it('works with Redis down at start: per-instance tokens, one warning, no secret in it', async () => {
-    const dead = connect(`redis://127.0.0.1:${await freePort()}`);
+    const dead = store({}, `redis://127.0.0.1:${await freePort()}`);
     const app = express();
-    const auth = grafxAuth(options(new RedisTokenStore({ client: dead })));
+    const auth = grafxAuth(options(dead));
     const faults: unknown[] = [];
     auth.client.on('storeFault', (event) => faults.push(event));
     app.use(auth);
@@ -195,8 +205,8 @@ describeWithRedis('RedisTokenStore', () => {
   });
 
   it('survives Redis lost mid-run, and shares again once it is back', async () => {
-    const client = connect();
-    const grafx = createGrafxClient(options(new RedisTokenStore({ client })));
+    const client = used.storeClient(kind);
+    const grafx = createGrafxClient(options(new RedisTokenStore({ ...client.target })));
     await grafx.getToken();
     await used.server.stop();
     await sleep(100);
@@ -207,22 +217,22 @@ describeWithRedis('RedisTokenStore', () => {
     expect(warnings).toHaveLength(1);
 
     await used.server.start();
-    for (let i = 0; i < 100 && client.status !== 'ready'; i++) await sleep(50);
-    expect(client.status).toBe('ready');
+    for (let i = 0; i < 100 && !client.ready(); i++) await sleep(50);
+    expect(client.ready()).toBe(true);
     grafx.clearTokens();
     standIn.revokeTokens();
     const after = await grafx.getToken();
     expect(after).not.toBe(during);
     // shared again: a new instance adopts it from Redis
-    const other = createGrafxClient(options(new RedisTokenStore({ client: connect() })));
+    const other = createGrafxClient(options(store()));
     expect(await other.getToken()).toBe(after);
     expect(warnings).toHaveLength(1);
   });
 
   it('bounds a slow Redis by its command timeout and goes on with a per-instance token', async () => {
-    const client = connect();
+    const client = used.storeClient(kind);
     await client.ping();
-    const grafx = createGrafxClient(options(new RedisTokenStore({ client, commandTimeoutMs: 100 })));
+    const grafx = createGrafxClient(options(new RedisTokenStore({ ...client.target, commandTimeoutMs: 100 })));
     used.server.pause();
     try {
       const token = await grafx.getToken();
@@ -240,34 +250,43 @@ describeWithRedis('RedisTokenStore', () => {
   });
 
   it('releases a lock whose command timed out but ran late (no lock nobody holds, for its TTL)', async () => {
-    const client = connect();
+    const client = used.storeClient(kind);
     await client.ping();
-    const store = new RedisTokenStore({ client, commandTimeoutMs: 100 });
+    const timed = new RedisTokenStore({ ...client.target, commandTimeoutMs: 100 });
     used.server.pause();
     try {
-      await expect(store.acquireLock('late', 60_000)).rejects.toThrow(/did not answer within 100 ms/);
+      await expect(timed.acquireLock('late', 60_000)).rejects.toThrow(/did not answer within 100 ms/);
     } finally {
       used.server.resume();
     }
     await client.ping(); // the commands sent before it have run: the late lock, then its release
-    expect(await client.exists('grafx-auth:lock:{late}')).toBe(0);
+    expect(await connect().exists('grafx-auth:lock:{late}')).toBe(0);
   });
 
   it('adds no event listeners per operation', async () => {
-    const client = connect();
+    const client = used.storeClient(kind);
     await client.ping();
-    const before = client.eventNames().map((name) => [name, client.listenerCount(name)]);
-    const grafx = createGrafxClient(options(new RedisTokenStore({ client })));
+    const emitter: EventEmitter = client.emitter;
+    const before = emitter.eventNames().map((name) => [name, emitter.listenerCount(name)]);
+    const grafx = createGrafxClient(options(new RedisTokenStore({ ...client.target })));
     for (let i = 0; i < 20; i++) {
       grafx.clearTokens();
       await grafx.getToken();
     }
-    expect(client.eventNames().map((name) => [name, client.listenerCount(name)])).toEqual(before);
+    expect(emitter.eventNames().map((name) => [name, emitter.listenerCount(name)])).toEqual(before);
   });
+}
+
+function badOptionTests(): void {
+  const standIn = useStandIn({ clients: [{ clientId: CLIENT_ID, clientSecret: SECRET }] });
 
   it.each([
-    [{}, /`client` of RedisTokenStore must be an ioredis client/],
-    [{ client: {} }, /`client` of RedisTokenStore/],
+    [{}, /needs exactly one of `client`, `sendCommand` or `sendCommandCluster`/],
+    [{ client: {} }, /`client` of RedisTokenStore must be an ioredis or iovalkey client/],
+    [{ client: { eval: () => undefined } }, /`client` of RedisTokenStore must be/],
+    [{ client: new Redis({ lazyConnect: true }), sendCommand: () => undefined }, /received `client` and `sendCommand`/],
+    [{ sendCommand: 'EVAL' }, /`sendCommand` of RedisTokenStore must be a function/],
+    [{ sendCommandCluster: {} }, /`sendCommandCluster` of RedisTokenStore must be a function/],
     [
       { client: new Redis({ lazyConnect: true }), encryptionKey: 'short' },
       /`encryptionKey` of RedisTokenStore must be 32 bytes/,
@@ -282,4 +301,4 @@ describeWithRedis('RedisTokenStore', () => {
   it('rejects a store that is not a TokenStore', () => {
     expect(() => createGrafxClient({ ...standIn.options(), store: {} as never })).toThrow(/`store` must implement/);
   });
-});
+}

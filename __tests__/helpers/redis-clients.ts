@@ -1,0 +1,199 @@
+// __tests__/helpers/redis-clients.ts
+// The Redis clients RedisTokenStore supports, each made the way an app makes it: the rows of the store tests' matrix.
+import type { EventEmitter } from 'node:events';
+import { Cluster as IoRedisCluster, Redis as IoRedis } from 'ioredis';
+import { Cluster as IoRedis5Cluster, Redis as IoRedis5 } from 'ioredis5';
+import { Cluster as IoValkeyCluster, Redis as IoValkey } from 'iovalkey';
+import { RESP_TYPES, createClient, createCluster } from 'redis';
+import { createClient as createClient5, createCluster as createCluster5 } from 'redis5';
+import type { RedisTokenStoreOptions } from 'express-grafx-auth/redis';
+
+/** Where the store sends its commands: exactly one of `client`, `sendCommand`, `sendCommandCluster`. */
+export type StoreTarget = Pick<RedisTokenStoreOptions, 'client' | 'sendCommand' | 'sendCommandCluster'>;
+
+/** One client of one kind, as the store gets it, and what a test needs of it besides. */
+export interface StoreClient {
+  readonly target: StoreTarget;
+  /** The client's own object (for its events). */
+  readonly emitter: EventEmitter;
+  /** Whether the client says its connection is ready. */
+  ready(): boolean;
+  /** Resolves once the client answered a PING (its connection is up). */
+  ping(): Promise<unknown>;
+  close(): void;
+}
+
+export interface ClientKind {
+  readonly name: string;
+  /** A client of a single redis-server; `lazy`: one that connects on its first command, where the client can. */
+  connect(url: string, options?: { lazy?: boolean }): StoreClient;
+}
+
+export interface ClusterClientKind {
+  readonly name: string;
+  connect(nodes: ReadonlyArray<{ host: string; port: number }>): StoreClient;
+}
+
+/** Client options that give up fast in tests (an app picks its own). */
+const IO_OPTIONS = { maxRetriesPerRequest: 1, retryStrategy: () => 100, disconnectTimeout: 50 };
+
+type IoLike = IoRedis | IoRedis5 | IoValkey | IoRedisCluster | IoRedis5Cluster | IoValkeyCluster;
+function ioredisClient(client: IoLike): StoreClient {
+  const events = client as unknown as EventEmitter;
+  events.on('error', () => undefined); // the app's own concern; keeps the test output quiet
+  events.on('node error', () => undefined);
+  return {
+    target: { client },
+    emitter: events,
+    ready: () => client.status === 'ready',
+    ping: () => client.ping(),
+    close: () => client.disconnect(),
+  };
+}
+
+/** What the tests use of a node-redis client (either version). */
+interface NodeRedisClient extends EventEmitter {
+  connect(): Promise<unknown>;
+  ping(): Promise<unknown>;
+  destroy(): void;
+  readonly isOpen: boolean;
+  readonly isReady: boolean;
+}
+function nodeRedisClient(client: NodeRedisClient, target: StoreTarget): StoreClient {
+  client.on('error', () => undefined);
+  client.connect().catch(() => undefined); // node-redis clients are connected by the app; commands queue meanwhile
+  return {
+    target,
+    emitter: client,
+    ready: () => client.isReady,
+    ping: () => client.ping(),
+    close: () => {
+      if (client.isOpen) client.destroy();
+    },
+  };
+}
+
+interface NodeRedisCluster extends EventEmitter {
+  connect(): Promise<unknown>;
+  sendCommand(key: string | undefined, isReadonly: boolean, args: string[]): Promise<unknown>;
+  destroy(): void;
+  readonly isOpen: boolean;
+}
+function nodeRedisCluster(cluster: NodeRedisCluster, target: StoreTarget): StoreClient {
+  cluster.on('error', () => undefined);
+  cluster.connect().catch(() => undefined);
+  return {
+    target,
+    emitter: cluster,
+    ready: () => cluster.isOpen,
+    ping: () => cluster.sendCommand(undefined, true, ['PING']),
+    close: () => {
+      if (cluster.isOpen) cluster.destroy();
+    },
+  };
+}
+
+const nodeSocket = { reconnectStrategy: () => 100, connectTimeout: 2000 };
+
+/** Every single-node client the store supports. */
+export const CLIENT_KINDS: readonly ClientKind[] = [
+  {
+    name: 'ioredis 6',
+    connect: (url, { lazy = false } = {}) => ioredisClient(new IoRedis(url, { ...IO_OPTIONS, lazyConnect: lazy })),
+  },
+  {
+    name: 'ioredis 6 (protocol 2)',
+    connect: (url, { lazy = false } = {}) =>
+      ioredisClient(new IoRedis(url, { ...IO_OPTIONS, lazyConnect: lazy, protocol: 2 })),
+  },
+  {
+    name: 'ioredis 5',
+    connect: (url, { lazy = false } = {}) => ioredisClient(new IoRedis5(url, { ...IO_OPTIONS, lazyConnect: lazy })),
+  },
+  {
+    name: 'iovalkey',
+    connect: (url, { lazy = false } = {}) => ioredisClient(new IoValkey(url, { ...IO_OPTIONS, lazyConnect: lazy })),
+  },
+  {
+    name: 'node-redis 6',
+    connect: (url) => {
+      const client = createClient({ url, socket: nodeSocket });
+      return nodeRedisClient(client, { client });
+    },
+  },
+  {
+    name: 'node-redis 6 (RESP3, strings as Buffers)',
+    connect: (url) => {
+      const client = createClient({ url, RESP: 3, socket: nodeSocket }).withTypeMapping({
+        [RESP_TYPES.BLOB_STRING]: Buffer,
+        [RESP_TYPES.SIMPLE_STRING]: Buffer,
+      });
+      return nodeRedisClient(client, { client });
+    },
+  },
+  {
+    name: 'node-redis 5',
+    connect: (url) => {
+      const client = createClient5({ url, socket: nodeSocket });
+      return nodeRedisClient(client, { client });
+    },
+  },
+  {
+    name: 'sendCommand (node-redis 6)',
+    connect: (url) => {
+      const client = createClient({ url, socket: nodeSocket });
+      return nodeRedisClient(client, { sendCommand: (...args) => client.sendCommand(args) });
+    },
+  },
+];
+
+/** Every cluster client the store supports. */
+export const CLUSTER_CLIENT_KINDS: readonly ClusterClientKind[] = [
+  { name: 'ioredis 6 Cluster', connect: (nodes) => ioredisClient(new IoRedisCluster([...nodes], clusterOptions)) },
+  { name: 'ioredis 5 Cluster', connect: (nodes) => ioredisClient(new IoRedis5Cluster([...nodes], clusterOptions)) },
+  { name: 'iovalkey Cluster', connect: (nodes) => ioredisClient(new IoValkeyCluster([...nodes], clusterOptions)) },
+  {
+    name: 'node-redis 6 createCluster',
+    connect: (nodes) => {
+      const cluster = createCluster(nodeCluster(nodes));
+      return nodeRedisCluster(cluster, { client: cluster });
+    },
+  },
+  {
+    name: 'node-redis 5 createCluster',
+    connect: (nodes) => {
+      const cluster = createCluster5(nodeCluster(nodes));
+      return nodeRedisCluster(cluster, { client: cluster });
+    },
+  },
+  {
+    name: 'sendCommandCluster (node-redis 6)',
+    connect: (nodes) => {
+      const cluster = createCluster(nodeCluster(nodes));
+      return nodeRedisCluster(cluster, {
+        sendCommandCluster: ({ key, isReadOnly, command }) => cluster.sendCommand(key, isReadOnly, command),
+      });
+    },
+  },
+];
+
+const clusterOptions = { clusterRetryStrategy: () => 200, redisOptions: { disconnectTimeout: 50 } };
+
+function nodeCluster(nodes: ReadonlyArray<{ host: string; port: number }>) {
+  return {
+    rootNodes: nodes.map(({ host, port }) => ({ url: `redis://${host}:${port}` })),
+    defaults: { socket: nodeSocket },
+  };
+}
+
+export function clientKind(name: string): ClientKind {
+  const kind = CLIENT_KINDS.find((candidate) => candidate.name === name);
+  if (kind === undefined) throw new Error(`no Redis client kind named "${name}"`);
+  return kind;
+}
+
+export function clusterClientKind(name: string): ClusterClientKind {
+  const kind = CLUSTER_CLIENT_KINDS.find((candidate) => candidate.name === name);
+  if (kind === undefined) throw new Error(`no Redis cluster client kind named "${name}"`);
+  return kind;
+}
