@@ -1,13 +1,21 @@
 // __tests__/redis/redis-store-records.test.ts
 // Forged records in a real Redis: every token and failure record is checked and bounded before use, else a miss.
+import { createCipheriv, randomBytes } from 'node:crypto';
 import type Redis from 'ioredis';
-import { type GrafxClientOptions, type TokenRenewedEvent, createGrafxClient } from 'express-grafx-auth';
+import {
+  type GrafxClient,
+  type GrafxClientOptions,
+  type TokenRenewedEvent,
+  createGrafxClient,
+} from 'express-grafx-auth';
 import { RedisTokenStore } from 'express-grafx-auth/redis';
 import { storeKey } from '../../lib/core/token-store.js';
 import { MAX_MESSAGE_LENGTH } from '../../lib/core/bounds.js';
 import { fingerprint } from '../../lib/redis/record-codec.js';
 import { useStandIn } from '../helpers/stand-in.js';
+import { sleep } from '../helpers/serve.js';
 import { describeWithRedis, useRedis } from '../helpers/redis-server.js';
+import { CLIENT_KINDS, type ClientKind } from '../helpers/redis-clients.js';
 
 const SECRET = 'records-secret';
 const CLIENT_ID = 'records-client';
@@ -18,7 +26,16 @@ const HOUR = 3_600_000;
 type Forged = { value: string; ttlMs?: number } | { write: (client: Redis, key: string) => Promise<unknown> };
 
 describeWithRedis('records read from the Redis store', () => {
+  describe.each(CLIENT_KINDS.map((kind) => [kind.name, kind] as const))('with %s', (_name, kind) => {
+    recordTests(kind);
+  });
+});
+
+function recordTests(kind: ClientKind): void {
   const redis = useRedis();
+  /** A store on a new client of this row's kind. */
+  const store = (encryptionKey?: Buffer): RedisTokenStore =>
+    new RedisTokenStore({ ...redis.storeClient(kind).target, encryptionKey });
   const standIn = useStandIn({ clients: [{ clientId: CLIENT_ID, clientSecret: SECRET }] });
   let warnings: string[];
   beforeEach(() => {
@@ -32,7 +49,7 @@ describeWithRedis('records read from the Redis store', () => {
       ...standIn.options('cp-records'),
       clientId: CLIENT_ID,
       clientSecret: SECRET,
-      store: new RedisTokenStore({ client: redis.connect(), encryptionKey }),
+      store: store(encryptionKey),
       logger: { warn: (message: string) => warnings.push(message) },
       timeoutMs: 1000,
       ...extra,
@@ -180,7 +197,7 @@ describeWithRedis('records read from the Redis store', () => {
       expect(await instance({}, ENCRYPTION_KEY).getToken()).toEqual(expect.any(String));
       expect(standIn.counts.tokenRequests).toBe(1);
 
-      const peer = new RedisTokenStore({ client: redis.connect(), encryptionKey: ENCRYPTION_KEY });
+      const peer = store(ENCRYPTION_KEY);
       const integration = storeKey(standIn.tokenURL, 'https://chiligrafx.com', CLIENT_ID, SECRET);
       await redis.connect().flushall();
       await peer.setFailure(integration, { code: 'GRAFX_TOKEN_TIMEOUT', status: 504, message: 'timed out' }, 5000);
@@ -188,6 +205,124 @@ describeWithRedis('records read from the Redis store', () => {
       expect(Object.keys(JSON.parse(sealed!)).sort()).toEqual(['v', 'x']);
       await expect(instance({}, ENCRYPTION_KEY).getToken()).rejects.toMatchObject({ code: 'GRAFX_TOKEN_TIMEOUT' });
       expect(standIn.counts.tokenRequests).toBe(1);
+    });
+  });
+
+  describe('sealed records copied back (replays), with encryptionKey', () => {
+    const integration = (): string => storeKey(standIn.tokenURL, 'https://chiligrafx.com', CLIENT_ID, SECRET);
+    const timeout = { code: 'GRAFX_TOKEN_TIMEOUT', status: 504, message: 'timed out' };
+    const raw = (at: string): Promise<string | null> => redis.connect().get(at);
+    /** What a Redis writer without the key can do: put a genuine value back at its key, with a TTL of its choosing. */
+    const copyBack = async (at: string, value: string | null): Promise<void> => {
+      expect(value).toEqual(expect.any(String));
+      await redis.connect().set(at, value!, 'PX', 600_000);
+    };
+    const goneFrom = async (at: string): Promise<void> => {
+      while ((await redis.connect().exists(at)) === 1) await sleep(20);
+    };
+    /** A record sealed as before sealed records said when they were written (no `w`, no end): still genuine. */
+    const sealedWithoutTime = (at: string, fields: Record<string, unknown>, clear: Record<string, unknown>): string => {
+      const iv = randomBytes(12);
+      const cipher = createCipheriv('aes-256-gcm', ENCRYPTION_KEY, iv);
+      cipher.setAAD(Buffer.from(at));
+      const body = Buffer.concat([cipher.update(JSON.stringify(fields), 'utf8'), cipher.final()]);
+      const x = Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+      return JSON.stringify({ v: 1, ...clear, x });
+    };
+
+    it.each<[string, () => Promise<{ grafx: GrafxClient; replayed?: string }>]>([
+      [
+        'a failure record copied back after its end with PX 600000',
+        async () => {
+          await store(ENCRYPTION_KEY).setFailure(integration(), timeout, 200);
+          const value = await raw(key('failure'));
+          await goneFrom(key('failure'));
+          await copyBack(key('failure'), value);
+          return { grafx: instance({}, ENCRYPTION_KEY) };
+        },
+      ],
+      [
+        'a failure record older than the token the instance stored since',
+        async () => {
+          await store(ENCRYPTION_KEY).setFailure(integration(), timeout, 60_000);
+          const value = await raw(key('failure'));
+          await redis.connect().del(key('failure'));
+          await sleep(5); // a later millisecond
+          const grafx = instance({}, ENCRYPTION_KEY);
+          await grafx.getToken();
+          await redis.connect().del(key('token'));
+          await copyBack(key('failure'), value);
+          grafx.clearTokens();
+          return { grafx };
+        },
+      ],
+      [
+        'a token record the fleet replaced after a 401',
+        async () => {
+          const grafx = instance({}, ENCRYPTION_KEY);
+          const replaced = await grafx.getToken();
+          const value = await raw(key('token'));
+          await sleep(5);
+          standIn.revokeTokens();
+          expect((await grafx.api().get('/templates')).status).toBe(200); // 401, renewal, a new record
+          expect(await grafx.getToken()).not.toBe(replaced);
+          await copyBack(key('token'), value);
+          grafx.clearTokens();
+          return { grafx, replayed: replaced };
+        },
+      ],
+      [
+        'a token record sealed without its time of writing',
+        async () => {
+          const now = Date.now();
+          const fields = { t: 'forged-token', e: now + HOUR, u: now + HOUR - 10_000, r: now + HOUR / 2 };
+          await copyBack(key('token'), sealedWithoutTime(key('token'), fields, { fp: fingerprint('forged-token') }));
+          return { grafx: instance({}, ENCRYPTION_KEY) };
+        },
+      ],
+      [
+        'a failure record sealed without its end',
+        async () => {
+          await copyBack(key('failure'), sealedWithoutTime(key('failure'), { ...timeout, w: Date.now() }, {}));
+          return { grafx: instance({}, ENCRYPTION_KEY) };
+        },
+      ],
+    ])('does not use %s: the instance asks the login server', async (_name, arrange) => {
+      const { grafx, replayed = 'forged-token' } = await arrange();
+      const before = standIn.counts.tokenRequests;
+      expect(await grafx.getToken()).not.toBe(replayed);
+      expect(standIn.counts.tokenRequests).toBe(before + 1);
+      expect(warnings).toEqual([]);
+    });
+
+    it('honours a live failure record copied back with PX 600000 no longer than its sealed end', async () => {
+      const failure = { code: 'GRAFX_TOKEN_RATE_LIMITED', status: 503, message: 'slow down', retryAfter: 600 };
+      await store(ENCRYPTION_KEY).setFailure(integration(), failure, 5000);
+      await copyBack(key('failure'), await raw(key('failure')));
+      const error = await instance({}, ENCRYPTION_KEY)
+        .getToken()
+        .catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ code: 'GRAFX_TOKEN_RATE_LIMITED' });
+      expect((error as { retryAfter: number }).retryAfter).toBeLessThanOrEqual(5); // not 600
+      const remaining = (await store(ENCRYPTION_KEY).getFailure(integration()))?.remainingMs;
+      expect(remaining).toBeGreaterThan(0);
+      expect(remaining).toBeLessThanOrEqual(5000);
+      expect(standIn.counts.tokenRequests).toBe(0);
+    });
+
+    it('still lets a cold instance adopt a replaced token record until its sealed expiry (the documented limit)', async () => {
+      const first = instance({}, ENCRYPTION_KEY);
+      const replaced = await first.getToken();
+      const value = await raw(key('token'));
+      await sleep(5);
+      standIn.revokeTokens();
+      await first.api().get('/templates'); // renewed: a newer record
+      await copyBack(key('token'), value);
+      const cold = instance({}, ENCRYPTION_KEY);
+      expect(await cold.getToken()).toBe(replaced);
+      // its first API request gets a 401 and renews once: the replay costs one token request, never a wrong answer
+      expect((await cold.api().get('/templates')).status).toBe(200);
+      expect(await cold.getToken()).not.toBe(replaced);
     });
   });
 
@@ -201,4 +336,4 @@ describeWithRedis('records read from the Redis store', () => {
       expect(ttl === -2 || ttl > 0).toBe(true); // released, or ours with a TTL: never the forged one without
     });
   });
-});
+}

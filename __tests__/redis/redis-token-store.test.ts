@@ -263,6 +263,45 @@ function storeTests(kind: ClientKind): void {
     expect(await connect().exists('grafx-auth:lock:{late}')).toBe(0);
   });
 
+  it('never sends a token or the secret as an argument of EVAL, EVALSHA or FCALL (watched with MONITOR)', async () => {
+    const monitor = await connect().monitor();
+    const seen: string[][] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => seen.push(args));
+    try {
+      const tokens: string[] = [];
+      for (const encryptionKey of [undefined, ENCRYPTION_KEY]) {
+        const a = createGrafxClient(options(store({ encryptionKey })));
+        const b = createGrafxClient(options(store({ encryptionKey })));
+        tokens.push(await a.getToken());
+        expect(await b.getToken()).toBe(tokens.at(-1)); // adopted: the read script
+        standIn.revokeTokens();
+        await a.api().get('/templates'); // a 401: compare-and-delete, the lock, a new record
+        await b.api().get('/templates');
+        tokens.push(await a.getToken());
+        await connect().flushall(); // no record to adopt: a token request, which fails and is shared
+        standIn.tokenFault('server-error', { times: 1 });
+        a.clearTokens();
+        await expect(a.getToken()).rejects.toMatchObject({ code: 'GRAFX_TOKEN_SERVER_ERROR' });
+        await connect().flushall();
+        await Promise.all([a.close(), b.close()]);
+      }
+      // Every command sent before this one has been seen by then.
+      await connect().echo('monitor-mark');
+      for (let i = 0; i < 200 && !seen.some((args) => args[1] === 'monitor-mark'); i++) await sleep(10);
+      const scripts = seen.filter(([name = '']) => /^(EVAL|EVALSHA|EVAL_RO|EVALSHA_RO|FCALL|FCALL_RO)$/i.test(name));
+      expect(new Set(scripts.map((args) => args[1])).size).toBeGreaterThanOrEqual(4); // read, lock, release, delete
+      const secrets = [...tokens, SECRET];
+      expect(scripts.filter((args) => secrets.some((secret) => args.some((arg) => arg.includes(secret))))).toEqual([]);
+      // The watch does see token bytes where a token belongs: the value of a SET (in clear).
+      expect(
+        seen.some(([name = '', ...args]) => /^SET$/i.test(name) && args.some((arg) => arg.includes(tokens[0]!))),
+      ).toBe(true);
+      expect(JSON.stringify(seen)).not.toContain(SECRET);
+    } finally {
+      monitor.disconnect();
+    }
+  });
+
   it('adds no event listeners per operation', async () => {
     const client = used.storeClient(kind);
     await client.ping();
