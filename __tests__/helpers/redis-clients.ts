@@ -1,12 +1,32 @@
 // __tests__/helpers/redis-clients.ts
 // The Redis clients RedisTokenStore supports, each made the way an app makes it: the rows of the store tests' matrix.
 import type { EventEmitter } from 'node:events';
-import { Cluster as IoRedisCluster, Redis as IoRedis } from 'ioredis';
-import { Cluster as IoRedis5Cluster, Redis as IoRedis5 } from 'ioredis5';
-import { Cluster as IoValkeyCluster, Redis as IoValkey } from 'iovalkey';
-import { RESP_TYPES, createClient, createCluster } from 'redis';
-import { createClient as createClient5, createCluster as createCluster5 } from 'redis5';
+import type * as IoRedisModule from 'ioredis';
+import type * as IoRedis5Module from 'ioredis5';
+import type * as IoValkeyModule from 'iovalkey';
+import type * as NodeRedisModule from 'redis';
+import type * as NodeRedis5Module from 'redis5';
 import type { RedisTokenStoreOptions } from 'express-grafx-auth/redis';
+
+/**
+ * A client library, loaded when a row first needs it: a fleet process loads only its own (loading all five took
+ * seconds per process on a loaded machine).
+ */
+function load<T>(name: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(name) as T;
+}
+const ioredis = (): typeof IoRedisModule => load('ioredis');
+const ioredis5 = (): typeof IoRedis5Module => load('ioredis5');
+const iovalkey = (): typeof IoValkeyModule => load('iovalkey');
+const redis = (): typeof NodeRedisModule => load('redis');
+const redis5 = (): typeof NodeRedis5Module => load('redis5');
+type IoRedis = IoRedisModule.Redis;
+type IoRedisCluster = IoRedisModule.Cluster;
+type IoRedis5 = IoRedis5Module.Redis;
+type IoRedis5Cluster = IoRedis5Module.Cluster;
+type IoValkey = IoValkeyModule.Redis;
+type IoValkeyCluster = IoValkeyModule.Cluster;
 
 /** Where the store sends its commands: exactly one of `client`, `sendCommand`, `sendCommandCluster`. */
 export type StoreTarget = Pick<RedisTokenStoreOptions, 'client' | 'sendCommand' | 'sendCommandCluster'>;
@@ -99,49 +119,54 @@ const nodeSocket = { reconnectStrategy: () => 100, connectTimeout: 2000 };
 export const CLIENT_KINDS: readonly ClientKind[] = [
   {
     name: 'ioredis 6',
-    connect: (url, { lazy = false } = {}) => ioredisClient(new IoRedis(url, { ...IO_OPTIONS, lazyConnect: lazy })),
+    connect: (url, { lazy = false } = {}) =>
+      ioredisClient(new (ioredis().Redis)(url, { ...IO_OPTIONS, lazyConnect: lazy })),
   },
   {
     name: 'ioredis 6 (protocol 2)',
     connect: (url, { lazy = false } = {}) =>
-      ioredisClient(new IoRedis(url, { ...IO_OPTIONS, lazyConnect: lazy, protocol: 2 })),
+      ioredisClient(new (ioredis().Redis)(url, { ...IO_OPTIONS, lazyConnect: lazy, protocol: 2 })),
   },
   {
     name: 'ioredis 5',
-    connect: (url, { lazy = false } = {}) => ioredisClient(new IoRedis5(url, { ...IO_OPTIONS, lazyConnect: lazy })),
+    connect: (url, { lazy = false } = {}) =>
+      ioredisClient(new (ioredis5().Redis)(url, { ...IO_OPTIONS, lazyConnect: lazy })),
   },
   {
     name: 'iovalkey',
-    connect: (url, { lazy = false } = {}) => ioredisClient(new IoValkey(url, { ...IO_OPTIONS, lazyConnect: lazy })),
+    connect: (url, { lazy = false } = {}) =>
+      ioredisClient(new (iovalkey().Redis)(url, { ...IO_OPTIONS, lazyConnect: lazy })),
   },
   {
     name: 'node-redis 6',
     connect: (url) => {
-      const client = createClient({ url, socket: nodeSocket });
+      const client = redis().createClient({ url, socket: nodeSocket });
       return nodeRedisClient(client, { client });
     },
   },
   {
     name: 'node-redis 6 (RESP3, strings as Buffers)',
     connect: (url) => {
-      const client = createClient({ url, RESP: 3, socket: nodeSocket }).withTypeMapping({
-        [RESP_TYPES.BLOB_STRING]: Buffer,
-        [RESP_TYPES.SIMPLE_STRING]: Buffer,
-      });
+      const client = redis()
+        .createClient({ url, RESP: 3, socket: nodeSocket })
+        .withTypeMapping({
+          [redis().RESP_TYPES.BLOB_STRING]: Buffer,
+          [redis().RESP_TYPES.SIMPLE_STRING]: Buffer,
+        });
       return nodeRedisClient(client, { client });
     },
   },
   {
     name: 'node-redis 5',
     connect: (url) => {
-      const client = createClient5({ url, socket: nodeSocket });
+      const client = redis5().createClient({ url, socket: nodeSocket });
       return nodeRedisClient(client, { client });
     },
   },
   {
     name: 'sendCommand (node-redis 6)',
     connect: (url) => {
-      const client = createClient({ url, socket: nodeSocket });
+      const client = redis().createClient({ url, socket: nodeSocket });
       return nodeRedisClient(client, { sendCommand: (...args) => client.sendCommand(args) });
     },
   },
@@ -149,27 +174,30 @@ export const CLIENT_KINDS: readonly ClientKind[] = [
 
 /** Every cluster client the store supports. */
 export const CLUSTER_CLIENT_KINDS: readonly ClusterClientKind[] = [
-  { name: 'ioredis 6 Cluster', connect: (nodes) => ioredisClient(new IoRedisCluster([...nodes], clusterOptions)) },
-  { name: 'ioredis 5 Cluster', connect: (nodes) => ioredisClient(new IoRedis5Cluster([...nodes], clusterOptions)) },
-  { name: 'iovalkey Cluster', connect: (nodes) => ioredisClient(new IoValkeyCluster([...nodes], clusterOptions)) },
+  { name: 'ioredis 6 Cluster', connect: (nodes) => ioredisClient(new (ioredis().Cluster)([...nodes], clusterOptions)) },
+  {
+    name: 'ioredis 5 Cluster',
+    connect: (nodes) => ioredisClient(new (ioredis5().Cluster)([...nodes], clusterOptions)),
+  },
+  { name: 'iovalkey Cluster', connect: (nodes) => ioredisClient(new (iovalkey().Cluster)([...nodes], clusterOptions)) },
   {
     name: 'node-redis 6 createCluster',
     connect: (nodes) => {
-      const cluster = createCluster(nodeCluster(nodes));
+      const cluster = redis().createCluster(nodeCluster(nodes));
       return nodeRedisCluster(cluster, { client: cluster });
     },
   },
   {
     name: 'node-redis 5 createCluster',
     connect: (nodes) => {
-      const cluster = createCluster5(nodeCluster(nodes));
+      const cluster = redis5().createCluster(nodeCluster(nodes));
       return nodeRedisCluster(cluster, { client: cluster });
     },
   },
   {
     name: 'sendCommandCluster (node-redis 6)',
     connect: (nodes) => {
-      const cluster = createCluster(nodeCluster(nodes));
+      const cluster = redis().createCluster(nodeCluster(nodes));
       return nodeRedisCluster(cluster, {
         sendCommandCluster: ({ key, isReadOnly, command }) => cluster.sendCommand(key, isReadOnly, command),
       });

@@ -33,12 +33,14 @@ export interface Fleet {
 
 /**
  * Starts `count` instances, each in its own Node process, against the stand-in's client `fleet-id`/`fleet-secret`
- * and the Redis given in `redisEnv` (`REDIS_URL`, or `REDIS_CLUSTER` = `host:port,...`).
+ * and the Redis given in `redisEnv` (`REDIS_URL`, or `REDIS_CLUSTER` = `host:port,...`). Instance i talks to Redis
+ * through a client of kind `clients[i % clients.length]` (names of helpers/redis-clients.ts).
  */
 export async function startFleet(
   count: number,
   standIn: GrafxStandIn,
   redisEnv: Record<string, string>,
+  clients: readonly string[],
 ): Promise<Fleet> {
   const children: ChildProcess[] = [];
   const stderr: string[] = [];
@@ -61,13 +63,13 @@ export async function startFleet(
           }),
       ),
     ).then(() => undefined);
-  const started = Array.from({ length: count }, () => {
+  const started = Array.from({ length: count }, (_, index) => {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', join(root, '__tests__', 'fixtures', 'fleet-instance.ts')],
       {
         cwd: root,
-        env,
+        env: { ...env, STORE_CLIENT: clients[index % clients.length] },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -122,13 +124,14 @@ export interface UsedFleet<R> {
 
 /**
  * Before the block's tests: starts the Redis (`startRedis`), a stand-in whose login server takes 100 ms (so the
- * instances' cold starts overlap), and `count` instances on `redisEnv(redis)`, then zeroes the stand-in's counts.
- * After them: stops all three.
+ * instances' cold starts overlap), and `count` instances on `redisEnv(redis)` with the client kinds `clients`
+ * (see startFleet), then zeroes the stand-in's counts. After them: stops all three.
  */
 export function useFleet<R extends { stop(): Promise<void> }>(
   count: number,
   startRedis: () => Promise<R>,
   redisEnv: (redis: R) => Record<string, string>,
+  clients: readonly string[],
 ): UsedFleet<R> {
   let started: { redis: R; standIn: GrafxStandIn; fleet: Fleet } | undefined;
   let redis: R | undefined;
@@ -137,7 +140,7 @@ export function useFleet<R extends { stop(): Promise<void> }>(
     redis = await startRedis();
     standIn = await startGrafxStandIn({ clients: [{ clientId: 'fleet-id', clientSecret: 'fleet-secret' }] });
     standIn.setTokenDelay(100);
-    started = { redis, standIn, fleet: await startFleet(count, standIn, redisEnv(redis)) };
+    started = { redis, standIn, fleet: await startFleet(count, standIn, redisEnv(redis), clients) };
     standIn.resetCounts();
   }, 60_000);
   afterAll(async () => {

@@ -5,8 +5,15 @@ import { RedisTokenStore } from 'express-grafx-auth/redis';
 import { MAX_TOKEN_LIFETIME_SECONDS } from '../../lib/core/bounds.js';
 import { grant, useLoginServer } from '../helpers/login-server.js';
 import { describeWithRedis, useRedis } from '../helpers/redis-server.js';
+import { CLIENT_KINDS, type ClientKind } from '../helpers/redis-clients.js';
 
 describeWithRedis('a login server that grants absurd lifetimes, with a shared Redis store', () => {
+  describe.each(CLIENT_KINDS.map((kind) => [kind.name, kind] as const))('with %s', (_name, kind) => {
+    lifetimeTests(kind);
+  });
+});
+
+function lifetimeTests(kind: ClientKind): void {
   const redis = useRedis();
   const login = useLoginServer();
   const clients: GrafxClient[] = [];
@@ -19,7 +26,7 @@ describeWithRedis('a login server that grants absurd lifetimes, with a shared Re
       clientSecret: 'fleet-secret-0123456789',
       tokenURL: login.url,
       apiBaseURL: 'http://127.0.0.1:9/api',
-      store: new RedisTokenStore({ client: redis.connect() }),
+      store: new RedisTokenStore({ ...redis.storeClient(kind).target, commandTimeoutMs: 2000 }),
       logger: { warn: () => undefined },
     });
     clients.push(client);
@@ -51,4 +58,4 @@ describeWithRedis('a login server that grants absurd lifetimes, with a shared Re
     expect(() => JSON.stringify([first.health(), second.health()])).not.toThrow();
     await expect(second.getToken()).resolves.toBe('token-1');
   });
-});
+}
