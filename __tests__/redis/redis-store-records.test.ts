@@ -25,18 +25,18 @@ const HOUR = 3_600_000;
 /** What a test writes at a key: a string value (with an optional TTL) or a writer of its own (another type). */
 type Forged = { value: string; ttlMs?: number } | { write: (client: Redis, key: string) => Promise<unknown> };
 
-describeWithRedis('records read from the Redis store', () => {
-  describe.each(CLIENT_KINDS.map((kind) => [kind.name, kind] as const))('with %s', (_name, kind) => {
-    recordTests(kind, FORGED_RECORD_CLIENTS.includes(kind.name));
-  });
-});
-
 /**
  * The forged-record tables check what the core makes of a record, whatever client read it: they run with the two
  * clients whose replies differ most (ioredis 6: RESP3 strings; node-redis 6 mapping bulk strings to Buffers), not
  * with every client (the suite's time). Replays and locks run with every client.
  */
 const FORGED_RECORD_CLIENTS = ['ioredis 6', 'node-redis 6 (RESP3, strings as Buffers)'];
+
+describeWithRedis('records read from the Redis store', () => {
+  describe.each(CLIENT_KINDS.map((kind) => [kind.name, kind] as const))('with %s', (_name, kind) => {
+    recordTests(kind, FORGED_RECORD_CLIENTS.includes(kind.name));
+  });
+});
 
 function recordTests(kind: ClientKind, forgedRecords: boolean): void {
   const redis = useRedis();
