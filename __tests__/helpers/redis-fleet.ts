@@ -7,6 +7,8 @@ import request from 'supertest';
 import { type GrafxStandIn, startGrafxStandIn } from 'express-grafx-auth/testing';
 
 const root = resolve(__dirname, '..', '..');
+/** How long a fleet's processes may take to start (tsx and a client library each, on a loaded 2-core machine). */
+const START_LIMIT_MS = 100_000;
 
 /** What one instance counted (see the fixture). */
 export interface InstanceSeen {
@@ -83,11 +85,18 @@ export async function startFleet(
     });
   });
   let urls: string[];
+  let timer: NodeJS.Timeout | undefined;
   try {
-    urls = await Promise.all(started);
+    // a fleet that does not start in time is stopped here (a hook's timeout would leave its processes running)
+    const limit = new Promise<never>((_, fail) => {
+      timer = setTimeout(() => fail(new Error(`the fleet did not start within ${START_LIMIT_MS} ms`)), START_LIMIT_MS);
+    });
+    urls = await Promise.race([Promise.all(started), limit]);
   } catch (error) {
     await stop();
     throw error;
+  } finally {
+    clearTimeout(timer);
   }
   return {
     urls,
@@ -142,7 +151,7 @@ export function useFleet<R extends { stop(): Promise<void> }>(
     standIn.setTokenDelay(100);
     started = { redis, standIn, fleet: await startFleet(count, standIn, redisEnv(redis), clients) };
     standIn.resetCounts();
-  }, 60_000);
+  }, START_LIMIT_MS + 40_000);
   afterAll(async () => {
     await started?.fleet.stop();
     await standIn?.close();

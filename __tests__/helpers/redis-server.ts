@@ -186,3 +186,59 @@ export function useRedis(): UsedRedis {
   });
   return used;
 }
+
+/** The commands a redis-server runs, as MONITOR reports them (name and arguments), from now until `stop()`. */
+export interface CommandWatch {
+  readonly seen: string[][];
+  /** Resolves once every command sent to the server before this call has been seen. */
+  settled(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * Watches the server on `port` with MONITOR, on a socket of its own (ioredis's monitor mode loses track of its
+ * replies when a busy server's lines come before its handshake's answers).
+ */
+export async function watchCommands(port: number): Promise<CommandWatch> {
+  const seen: string[][] = [];
+  const socket = createConnection({ port, host: '127.0.0.1' });
+  socket.on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  let pending = '';
+  let started: () => void = () => undefined;
+  const monitoring = new Promise<void>((resolve) => (started = resolve));
+  socket.on('data', (chunk: Buffer) => {
+    pending += chunk.toString('latin1');
+    const lines = pending.split('\r\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line === '+OK') started();
+      // +<time> [<db> <client>] "name" "arg" ...
+      else if (line.startsWith('+')) {
+        seen.push([...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((match) => (match[1] ?? '').replace(/\\(.)/g, '$1')));
+      }
+    }
+  });
+  socket.write('MONITOR\r\n');
+  await monitoring;
+  const control = new Redis(port, { maxRetriesPerRequest: 1 });
+  control.on('error', () => undefined);
+  let marks = 0;
+  return {
+    seen,
+    async settled() {
+      const mark = `watch-mark-${port}-${(marks += 1)}`;
+      await control.echo(mark);
+      for (let i = 0; i < 500 && !seen.some((args) => args[1] === mark); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    },
+    stop() {
+      socket.destroy();
+      control.disconnect();
+    },
+  };
+}

@@ -8,7 +8,7 @@ import { type GrafxClientOptions, GrafxAuthError, createGrafxClient, grafxAuth }
 import { RedisTokenStore } from 'express-grafx-auth/redis';
 import { useStandIn } from '../helpers/stand-in.js';
 import { storeKey } from '../../lib/core/token-store.js';
-import { describeWithRedis, freePort, useRedis } from '../helpers/redis-server.js';
+import { describeWithRedis, freePort, useRedis, watchCommands } from '../helpers/redis-server.js';
 import { CLIENT_KINDS, type ClientKind } from '../helpers/redis-clients.js';
 import { sleep, trackUnhandledRejections } from '../helpers/serve.js';
 
@@ -267,9 +267,8 @@ function storeTests(kind: ClientKind): void {
   });
 
   it('never sends a token or the secret as an argument of EVAL, EVALSHA or FCALL (watched with MONITOR)', async () => {
-    const monitor = await connect().monitor();
-    const seen: string[][] = [];
-    monitor.on('monitor', (_time: string, args: string[]) => seen.push(args));
+    const watch = await watchCommands(used.server.port);
+    const { seen } = watch;
     try {
       const tokens: string[] = [];
       for (const encryptionKey of [undefined, ENCRYPTION_KEY]) {
@@ -288,9 +287,7 @@ function storeTests(kind: ClientKind): void {
         await connect().flushall();
         await Promise.all([a.close(), b.close()]);
       }
-      // Every command sent before this one has been seen by then.
-      await connect().echo('monitor-mark');
-      for (let i = 0; i < 200 && !seen.some((args) => args[1] === 'monitor-mark'); i++) await sleep(10);
+      await watch.settled();
       const scripts = seen.filter(([name = '']) => /^(EVAL|EVALSHA|EVAL_RO|EVALSHA_RO|FCALL|FCALL_RO)$/i.test(name));
       expect(new Set(scripts.map((args) => args[1])).size).toBeGreaterThanOrEqual(4); // read, lock, release, delete
       const secrets = [...tokens, SECRET];
@@ -301,7 +298,7 @@ function storeTests(kind: ClientKind): void {
       ).toBe(true);
       expect(JSON.stringify(seen)).not.toContain(SECRET);
     } finally {
-      monitor.disconnect();
+      watch.stop();
     }
   });
 
