@@ -56,6 +56,15 @@ export interface ApiClientSettings {
   maxResponseBytes?: number;
   /** Let requests whose transport options send them elsewhere than their URL carry the token. @default false */
   allowTokenThroughTransport?: boolean;
+  /**
+   * The client's transport (see transport.ts's axiosTransport): `proxy: false` and the agents that follow the
+   * client's proxy rules, CA and agents; put in every integration's defaults.
+   */
+  transport?: {
+    proxy: false;
+    httpAgent?: AxiosRequestConfig['httpAgent'];
+    httpsAgent?: AxiosRequestConfig['httpsAgent'];
+  };
 }
 
 // String keys, not symbols: axios's mergeConfig runs twice per request, and symbol keys cost it several percent.
@@ -96,8 +105,11 @@ export class ApiClients {
   readonly #defaults: AxiosInstance['defaults'];
   /** Each API client's state, for renewals that a refusal outside it asks for (see renewRefused). */
   readonly #states = new WeakMap<AxiosInstance, IntegrationApi>();
+  /** The transport defaults of every integration's client (proxy off, the client's agents). */
+  readonly #transport: ApiClientSettings['transport'];
 
   constructor(tokens: TokenSource, settings: ApiClientSettings = {}) {
+    this.#transport = settings.transport;
     this.#shared = {
       tokens,
       events: settings.events,
@@ -138,6 +150,7 @@ export class ApiClients {
     const state = new IntegrationApi(integration, apiBaseURL, this.#shared);
     const defaults = {
       ...this.#defaults,
+      ...this.#transport,
       baseURL: apiBaseURL,
       adapter: packageAdapter,
       maxContentLength: this.#shared.maxResponseBytes,

@@ -14,6 +14,13 @@ export const MIN_TOKEN_LIFETIME_SECONDS = 1;
 export const MAX_TOKEN_LIFETIME_SECONDS = 172_800;
 /** The longest Retry-After honoured, in seconds; a longer one is treated as this (a bad header must not block for hours). */
 export const MAX_RETRY_AFTER_SECONDS = 600;
+/**
+ * The longest pause of every token request after the login server answered 429, in milliseconds (60 s): a longer
+ * Retry-After still holds for the rate-limited integration itself, but the others are tried again after this.
+ */
+export const MAX_LOGIN_PAUSE_MS = 60_000;
+/** The most token requests at the login server at once that `tokenRequests.maxConcurrent` accepts. */
+export const MAX_TOKEN_REQUESTS_CONCURRENT = 10_000;
 /** The longest server text (an OAuth `error_description`, a problem `detail`) put into an error message, in characters. */
 export const MAX_SERVER_TEXT_LENGTH = 200;
 /** The longest text from outside (a server's error description, a stored message) that reaches a message. */

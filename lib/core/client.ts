@@ -11,6 +11,7 @@ import { type GrafxClientEvents, Telemetry } from './telemetry.js';
 import type { Tenant } from './tenant.js';
 import { TenantRegistry, unknownIntegration } from './tenant-registry.js';
 import { TokenCache } from './token-cache.js';
+import { axiosTransport } from './transport.js';
 import type { TokenRecord } from './token-record.js';
 import type { GrafxOutputFormat, GrafxTaskResult } from './api-types.js';
 import type { DownloadOptions, GrafxDownload } from './download.js';
@@ -185,12 +186,15 @@ export class GrafxClient {
     );
     this.#tokens = new TokenCache(resolved, this.#telemetry, this.#tenants, closing);
     const { clock, rejectionRenewalIntervalMs, apiMaxResponseBytes, allowTokenThroughTransport } = resolved;
+    // The proxy rules were read once (parseOptions); the API client's agents are made once per client, here.
+    const transport = axiosTransport(resolved.transport, { keepAlive: true, timeout: 5000, scheduling: 'lifo' });
     this.#apis = new ApiClients(this.#tokens, {
       events: this.#telemetry,
       clock,
       rejectionRenewalIntervalMs,
       maxResponseBytes: apiMaxResponseBytes,
       allowTokenThroughTransport,
+      transport,
     });
     const warnedMax = Math.max(resolved.cacheMax, resolved.integrations.size);
     this.#browserWarnings = new BrowserScopeWarnings(resolved.logger, this.#telemetry, warnedMax);

@@ -50,6 +50,15 @@ export const GRAFX_ERROR_CODES = {
   TOKEN_TIMEOUT: 'GRAFX_TOKEN_TIMEOUT',
   /** The login server could not be reached (connection refused, reset, DNS failure). */
   TOKEN_UNREACHABLE: 'GRAFX_TOKEN_UNREACHABLE',
+  /**
+   * The token request waited `tokenRequests.queueTimeoutMs` for its turn (other token requests of this client held
+   * every place at the login server, or all were paused after a 429) and was never sent (503, with Retry-After).
+   */
+  TOKEN_QUEUE_TIMEOUT: 'GRAFX_TOKEN_QUEUE_TIMEOUT',
+  /** The proxy refused to forward the request: its answer to CONNECT was not 2xx (403, 407, 502...) (502). */
+  PROXY_REFUSED: 'GRAFX_PROXY_REFUSED',
+  /** The proxy could not be reached, or closed the connection before it answered (502). */
+  PROXY_UNREACHABLE: 'GRAFX_PROXY_UNREACHABLE',
   /** The token route was asked for an integration not marked `browser: true` (403). */
   INTEGRATION_NOT_FOR_BROWSER: 'GRAFX_INTEGRATION_NOT_FOR_BROWSER',
   /** The token route's `authorize(req)` refused the request (403). */

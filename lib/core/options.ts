@@ -6,6 +6,7 @@ import {
   MAX_TIMER_MS,
   MAX_TOKEN_PARAMS,
   MAX_TOKEN_PARAM_LENGTH,
+  MAX_TOKEN_REQUESTS_CONCURRENT,
   isIntegerIn,
 } from './bounds.js';
 import { configError } from './errors.js';
@@ -14,6 +15,15 @@ import type { Logger } from './logger.js';
 import type { OpenTelemetrySettings } from './open-telemetry.js';
 import { quotedKey } from './redaction.js';
 import type { TokenStore } from './token-store.js';
+import { type CertificateAuthorities, type Transport, type TransportAgents, parseTransport } from './transport.js';
+
+/**
+ * Token requests at the login server at once, at most (per client): enough for a cold start of hundreds of tenants
+ * in a few round trips (see the README's Performance section), few enough not to flood a login server.
+ */
+export const DEFAULT_TOKEN_REQUESTS_MAX_CONCURRENT = 256;
+/** How long a token request may wait for its turn (behind the others at the login server) before it fails: 30 s. */
+export const DEFAULT_TOKEN_QUEUE_TIMEOUT_MS = 30_000;
 
 /** The key of the integration given by top-level `clientId` / `clientSecret` / `environment`. */
 export const DEFAULT_INTEGRATION = 'default';
@@ -274,6 +284,34 @@ export interface GrafxClientOptions {
    */
   allowTokenThroughTransport?: boolean;
   /**
+   * How many token requests this client sends to the login server at once, and how long one may wait for its turn.
+   * Time spent waiting is not counted in `timeoutMs`. After a 429, every token request pauses until its Retry-After
+   * (at most 60 s; 1 s without one) and the number at once is halved, then grows back with each success.
+   */
+  tokenRequests?: TokenRequestsOptions;
+  /**
+   * The proxy of the token request and of the API client: a URL (`http://proxy.example:3128`, credentials as
+   * `http://user:password@…`), or `false` for none. By default the environment decides, as curl does:
+   * `https_proxy`/`HTTPS_PROXY` for https URLs, `http_proxy`/`HTTP_PROXY` for http ones (then `all_proxy`/`ALL_PROXY`),
+   * except for the hosts in `no_proxy`/`NO_PROXY` (which also applies to this option). Read once, when the client is
+   * made. https targets go through a CONNECT tunnel: the proxy never sees the secret or a token.
+   * @default undefined (the environment variables)
+   */
+  proxy?: string | false;
+  /**
+   * Certificate authorities (PEM) trusted for the login server and the API, e.g. a company's TLS-inspecting proxy's.
+   * As Node's `ca`, it replaces the default list: pass `[...tls.rootCertificates, yourCa]` to add to it.
+   * @default undefined (Node's default CAs)
+   */
+  ca?: CertificateAuthorities;
+  /**
+   * Your own agents for the token request and the API client (`{ https: new https.Agent({...}) }`); used as they are,
+   * so `proxy` and `ca` do not apply to their protocol. Give one with `maxSockets` of at least
+   * `tokenRequests.maxConcurrent`: time waiting for one of its sockets counts in `timeoutMs`.
+   * @default undefined (agents of the package's own)
+   */
+  agent?: TransportAgents;
+  /**
    * A shared token store (e.g. `RedisTokenStore` from `express-grafx-auth/redis`) so that the instances of an app
    * share one token per integration and one of them asks the login server. The in-memory cache stays in front.
    * @default undefined (each instance asks for its own tokens)
@@ -301,6 +339,21 @@ export interface GrafxClientOptions {
    * @default Date.now
    */
   clock?: () => number;
+}
+
+/** Options of the token requests' turn-taking (see `GrafxClientOptions.tokenRequests`). */
+export interface TokenRequestsOptions {
+  /**
+   * Token requests at the login server at once, at most (from 1 to 10000). The others wait for their turn.
+   * @default 256
+   */
+  maxConcurrent?: number;
+  /**
+   * How long a token request may wait for its turn before it fails with `GRAFX_TOKEN_QUEUE_TIMEOUT` (503) without
+   * being sent. `timeoutMs` starts once it is sent.
+   * @default 30000 (30 seconds)
+   */
+  queueTimeoutMs?: number;
 }
 
 /** One integration, validated, with its API base URL computed. */
@@ -341,6 +394,9 @@ export interface ResolvedOptions {
   readonly rejectionRenewalIntervalMs: number;
   readonly apiMaxResponseBytes: number;
   readonly allowTokenThroughTransport: boolean;
+  readonly tokenRequests: { readonly maxConcurrent: number; readonly queueTimeoutMs: number };
+  /** Proxy rules, CA and agents: decided once, shared by the token request and the API client. */
+  readonly transport: Transport;
   readonly store: TokenStore | undefined;
   readonly logger: Logger;
   /** `false`: OpenTelemetry is off; else how to record to it. */
@@ -370,6 +426,10 @@ export const CLIENT_OPTION_KEYS: Record<keyof GrafxClientOptions, true> = {
   rejectionRenewalIntervalMs: true,
   apiMaxResponseBytes: true,
   allowTokenThroughTransport: true,
+  tokenRequests: true,
+  proxy: true,
+  ca: true,
+  agent: true,
   store: true,
   logger: true,
   openTelemetry: true,
@@ -470,6 +530,8 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
     throw configError(`\`clock\` must be a function returning milliseconds, received ${describe(opts.clock)}`);
   }
   const clock = (opts.clock as (() => number) | undefined) ?? Date.now;
+  const tokenRequests = parseTokenRequests(opts.tokenRequests);
+  const transport = parseTransport(opts);
   const store = opts.store === undefined ? undefined : checkStore(opts.store);
   if (opts.logger !== undefined && typeof (opts.logger as Partial<Logger> | null)?.warn !== 'function') {
     throw configError('`logger` must be an object with a warn(message) method, such as console');
@@ -534,6 +596,8 @@ export function parseOptions(options: unknown, extraKeys: readonly string[] = []
     rejectionRenewalIntervalMs,
     apiMaxResponseBytes,
     allowTokenThroughTransport,
+    tokenRequests,
+    transport,
     store,
     logger,
     openTelemetry,
@@ -584,6 +648,31 @@ function parseReadiness(value: unknown, hasLoader: boolean): number | undefined 
     );
   }
   return share;
+}
+
+function parseTokenRequests(value: unknown): ResolvedOptions['tokenRequests'] {
+  const parsed = {
+    maxConcurrent: DEFAULT_TOKEN_REQUESTS_MAX_CONCURRENT,
+    queueTimeoutMs: DEFAULT_TOKEN_QUEUE_TIMEOUT_MS,
+  };
+  if (value === undefined) return parsed;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw configError(`\`tokenRequests\` must be an object like { maxConcurrent: 256 }, received ${describe(value)}`);
+  }
+  const given = value as Record<string, unknown>;
+  checkKnownKeys(given, ['maxConcurrent', 'queueTimeoutMs'], 'tokenRequests.');
+  if (given.maxConcurrent !== undefined) {
+    parsed.maxConcurrent = boundedInteger(
+      given.maxConcurrent,
+      'tokenRequests.maxConcurrent',
+      1,
+      MAX_TOKEN_REQUESTS_CONCURRENT,
+    );
+  }
+  if (given.queueTimeoutMs !== undefined) {
+    parsed.queueTimeoutMs = boundedInteger(given.queueTimeoutMs, 'tokenRequests.queueTimeoutMs', 1, MAX_TIMER_MS);
+  }
+  return parsed;
 }
 
 function parseLoading(

@@ -5,9 +5,12 @@ import https from 'node:https';
 import { MAX_TOKEN_RESPONSE_BYTES } from './bounds.js';
 import { BodyReadError, readBoundedBody } from './bounded-body.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError, clientClosedError } from './errors.js';
+import { LoginQueue } from './login-queue.js';
 import type { ClientAuthMethod, ResolvedOptions } from './options.js';
+import { ProxyError } from './proxy-agents.js';
 import { createRedactor, formEncode } from './redaction.js';
-import { type GrantedToken, type TokenAnswer, parseTokenResponse } from './token-response.js';
+import { type GrantedToken, type TokenAnswer, parseTokenResponse, retryAfterSeconds } from './token-response.js';
+import { transportAgent } from './transport.js';
 
 export type { GrantedToken } from './token-response.js';
 export { retryAfterSeconds } from './token-response.js';
@@ -21,13 +24,16 @@ export interface TokenRequest {
 /** What the endpoint needs of the resolved options. */
 export type TokenEndpointOptions = Pick<
   ResolvedOptions,
-  'tokenURL' | 'audience' | 'timeoutMs' | 'tokenParams' | 'clientAuthMethod'
+  'tokenURL' | 'audience' | 'timeoutMs' | 'tokenParams' | 'clientAuthMethod' | 'tokenRequests' | 'transport' | 'clock'
 >;
 
 /**
  * The HTTP client of the token endpoint. It uses node:http(s) with agents of its own, not axios: nothing an app sets
  * up globally (axios.defaults, its interceptors or common headers, http.globalAgent) sees the request or the secret.
  * Redirects are never followed; the answer is read up to {@link MAX_TOKEN_RESPONSE_BYTES}, also once decompressed.
+ * Every request takes its turn in the client's LoginQueue first (bounded concurrency, a 429 pauses them all); its
+ * `timeoutMs` starts when it leaves the queue. It goes through the proxy the transport's rules name for the login
+ * server (decided once: the agent tunnels https through CONNECT), or the app's own agent.
  */
 export class TokenEndpoint {
   readonly #url: URL;
@@ -37,6 +43,11 @@ export class TokenEndpoint {
   readonly #authMethod: ClientAuthMethod;
   readonly #closing: AbortSignal;
   readonly #agent: http.Agent;
+  /** Whether the agent is the package's own (destroyed on close), not one the app gave. */
+  readonly #ownAgent: boolean;
+  /** Whether requests go to a proxy in absolute form (plain http through a proxy): then a socket error is the proxy's. */
+  readonly #forwarded: boolean;
+  readonly #queue: LoginQueue;
   /** The requests in flight, destroyed when the client closes (queued ones included, not only those on a socket). */
   readonly #inFlight = new Set<http.ClientRequest>();
 
@@ -48,14 +59,30 @@ export class TokenEndpoint {
     this.#tokenParams = options.tokenParams;
     this.#authMethod = options.clientAuthMethod;
     this.#closing = closing;
-    const Agent = this.#url.protocol === 'https:' ? https.Agent : http.Agent;
-    // Like Node's global agent (keep-alive, idle sockets closed after 5 s), but the package's own.
-    this.#agent = new Agent({ keepAlive: true, timeout: 5000, scheduling: 'lifo', maxSockets: 16 });
+    const { maxConcurrent, queueTimeoutMs } = options.tokenRequests;
+    this.#queue = new LoginQueue({ maxConcurrent, queueTimeoutMs, clock: options.clock, closing });
+    const protocol = this.#url.protocol === 'https:' ? 'https:' : 'http:';
+    // Like Node's global agent (keep-alive, idle sockets closed after 5 s), but the package's own; as many sockets as
+    // the queue lets requests go at once, so that no request waits for a socket once it left the queue.
+    const made = transportAgent(options.transport, protocol, {
+      keepAlive: true,
+      timeout: 5000,
+      scheduling: 'lifo',
+      maxSockets: maxConcurrent,
+      connectTimeoutMs: options.timeoutMs,
+    });
+    this.#agent = made.agent;
+    this.#ownAgent = made.owned;
+    const port = Number(this.#url.port || (protocol === 'https:' ? 443 : 80));
+    this.#forwarded =
+      made.owned &&
+      protocol === 'http:' &&
+      options.transport.rules?.proxyFor(protocol, this.#url.hostname, port) !== undefined;
     closing.addEventListener(
       'abort',
       () => {
         for (const req of this.#inFlight) req.destroy(new Error('closed'));
-        this.#agent.destroy();
+        if (this.#ownAgent) this.#agent.destroy();
       },
       { once: true },
     );
@@ -64,13 +91,35 @@ export class TokenEndpoint {
   /** Asks for a token. Resolves with the grant, or rejects with a GrafxAuthError that holds no secret. */
   async request({ integration, clientId, clientSecret }: TokenRequest): Promise<GrantedToken> {
     if (this.#closing.aborted) throw clientClosedError(integration);
+    const turn = this.#queue.enter(integration);
+    if (turn !== undefined) {
+      try {
+        await turn;
+      } catch (error) {
+        if (this.#closing.aborted) throw clientClosedError(integration);
+        throw error;
+      }
+    }
     const deadline = { passed: false };
     let answer: TokenAnswer;
     try {
       answer = await this.#exchange(clientId, clientSecret, deadline);
     } catch (error) {
+      this.#queue.leave(undefined);
       if (this.#closing.aborted) throw clientClosedError(integration);
       throw this.#failure(integration, error, deadline.passed);
+    }
+    const rateLimited = answer.status === 429;
+    this.#queue.leave(
+      answer.status,
+      rateLimited ? retryAfterSeconds(answer.headers as Record<string, unknown>) : undefined,
+    );
+    if (answer.status === 407 && this.#forwarded) {
+      throw new GrafxAuthError(
+        GRAFX_ERROR_CODES.PROXY_REFUSED,
+        'The proxy refused to forward the token request (407: it wants credentials)',
+        { status: 502, integration, cause: new Error('407') },
+      );
     }
     return parseTokenResponse(integration, answer, createRedactor([clientSecret], clientId));
   }
@@ -144,6 +193,13 @@ export class TokenEndpoint {
         { status: 504, integration, cause: new Error('timeout') },
       );
     }
+    if (error instanceof ProxyError) {
+      return new GrafxAuthError(error.code, error.message, {
+        status: 502,
+        integration,
+        cause: new Error(error.status === undefined ? 'proxy unreachable' : String(error.status)),
+      });
+    }
     if (error instanceof BodyReadError) {
       return new GrafxAuthError(
         GRAFX_ERROR_CODES.TOKEN_INVALID_RESPONSE,
@@ -158,6 +214,13 @@ export class TokenEndpoint {
     // Only the error code and a fixed message travel on: nothing of the request (the form body) is kept.
     const code = (error as { code?: unknown }).code;
     const reason = typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? code : 'network error';
+    if (this.#forwarded) {
+      return new GrafxAuthError(
+        GRAFX_ERROR_CODES.PROXY_UNREACHABLE,
+        `The proxy could not be reached or closed the connection (${reason})`,
+        { status: 502, integration, cause: new Error(reason) },
+      );
+    }
     return new GrafxAuthError(
       GRAFX_ERROR_CODES.TOKEN_UNREACHABLE,
       `The login server could not be reached (${reason})`,
