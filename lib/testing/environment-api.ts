@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import { type Answer, sendAnswer } from './api-answer.js';
-import { HttpEndpoint, STAND_IN_HOST } from './http-endpoint.js';
+import { type EndpointTls, HttpEndpoint, STAND_IN_HOST } from './http-endpoint.js';
 import { BodyTooLargeError, canAnswer, mediaType, readBody } from './http-io.js';
 import type { OutputTasks } from './output-tasks.js';
 import type { TokenRejection, TokenStore } from './token-store.js';
@@ -88,8 +88,9 @@ export class EnvironmentApi {
   constructor(
     private readonly context: EnvironmentApiContext,
     port: number,
+    tls?: EndpointTls,
   ) {
-    this.endpoint = new HttpEndpoint((req, res) => this.handle(req, res), port);
+    this.endpoint = new HttpEndpoint((req, res) => this.handle(req, res), port, tls);
   }
 
   /** The output tasks (their behaviour is set through the stand-in). */
@@ -103,7 +104,7 @@ export class EnvironmentApi {
   }
 
   private get origin(): string {
-    return `http://${STAND_IN_HOST}:${this.endpoint.port}`;
+    return `${this.endpoint.scheme}://${STAND_IN_HOST}:${this.endpoint.port}`;
   }
 
   /** Starts listening. */

@@ -1,6 +1,7 @@
 // lib/testing/http-endpoint.ts
-// HttpEndpoint: a node:http server on 127.0.0.1 that can stop, listen again on its port, and close without hanging.
+// HttpEndpoint: a node:http(s) server on 127.0.0.1 that can stop, listen again on its port, and close without hanging.
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
@@ -9,6 +10,12 @@ export const STAND_IN_HOST = '127.0.0.1';
 
 /** A request handler; a rejection is answered 500 (or the socket destroyed when the answer had begun). */
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/** A certificate (PEM) and its private key: the endpoint then speaks HTTPS. */
+export interface EndpointTls {
+  readonly key: string | Buffer;
+  readonly cert: string | Buffer;
+}
 
 /**
  * A node:http server bound to 127.0.0.1. The first `start()` binds the requested port (0 = any free one) and
@@ -23,8 +30,14 @@ export class HttpEndpoint {
   constructor(
     private readonly handler: RequestHandler,
     port: number,
+    private readonly tls?: EndpointTls,
   ) {
     this.boundPort = port;
+  }
+
+  /** `https` with a certificate, else `http`. */
+  get scheme(): 'http' | 'https' {
+    return this.tls === undefined ? 'http' : 'https';
   }
 
   /** The port: the one requested until the first `start()`, then the one bound. */
@@ -43,7 +56,9 @@ export class HttpEndpoint {
    */
   async start(): Promise<void> {
     if (this.server !== undefined) return;
-    const server = createServer((req, res) => this.dispatch(req, res));
+    const handle = (req: IncomingMessage, res: ServerResponse): void => this.dispatch(req, res);
+    const server: Server =
+      this.tls === undefined ? createServer(handle) : createTlsServer({ key: this.tls.key, cert: this.tls.cert }, handle);
     server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));

@@ -39,6 +39,7 @@ const OPTION_KEYS: Record<keyof StandInOptions, true> = {
   outputTasks: true,
   tokenPort: true,
   apiPort: true,
+  tls: true,
 };
 
 /**
@@ -64,11 +65,12 @@ export async function startGrafxStandIn(options: StandInOptions = {}): Promise<G
   const tokenServer = new TokenServer(
     { store, counts, recorded: tokenRequests, audience: config.audience },
     config.tokenPort,
+    config.tls,
   );
   tokenServer.delayMs = config.tokenDelayMs;
   const templates = config.templates;
   const tasks = new OutputTasks(config.outputTasks, counts, (id) => templates.some((template) => template.id === id));
-  const api = new EnvironmentApi({ store, counts, recorded: apiRequests, templates, tasks }, config.apiPort);
+  const api = new EnvironmentApi({ store, counts, recorded: apiRequests, templates, tasks }, config.apiPort, config.tls);
   try {
     await Promise.all([tokenServer.start(), api.start()]);
   } catch (error) {
@@ -188,6 +190,7 @@ interface StandInConfig {
   outputTasks: OutputTaskConfig;
   tokenPort: number;
   apiPort: number;
+  tls: { key: string | Buffer; cert: string | Buffer } | undefined;
 }
 
 function parseStandInOptions(options: StandInOptions): StandInConfig {
@@ -233,7 +236,18 @@ function parseStandInOptions(options: StandInOptions): StandInConfig {
     outputTasks: parseOutputTaskBehaviour(options.outputTasks === undefined ? {} : options.outputTasks, 'outputTasks'),
     tokenPort: options.tokenPort === undefined ? 0 : checkPort(options.tokenPort, 'tokenPort'),
     apiPort: options.apiPort === undefined ? 0 : checkPort(options.apiPort, 'apiPort'),
+    tls: parseTls(options.tls),
   };
+}
+
+function parseTls(tls: StandInOptions['tls']): StandInConfig['tls'] {
+  if (tls === undefined) return undefined;
+  const pem = (value: unknown): value is string | Buffer =>
+    (typeof value === 'string' || Buffer.isBuffer(value)) && value.toString().includes('-----BEGIN');
+  if (typeof tls !== 'object' || tls === null || !pem(tls.key) || !pem(tls.cert)) {
+    throw new TypeError('express-grafx-auth/testing: `tls` must be { key, cert }, each a PEM string or Buffer');
+  }
+  return { key: tls.key, cert: tls.cert };
 }
 
 /** A client's keys, checked so that a typo (`environment` for `environments`) is an error, not every environment. */

@@ -1,7 +1,7 @@
 // lib/testing/token-server.ts
 // The stand-in's login server: POST /oauth/token (client credentials) answering like Auth0, with injectable faults.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpEndpoint, STAND_IN_HOST } from './http-endpoint.js';
+import { type EndpointTls, HttpEndpoint, STAND_IN_HOST } from './http-endpoint.js';
 import { BodyTooLargeError, canAnswer, mediaType, readBody, sendJson, sendText } from './http-io.js';
 import type { TokenStore } from './token-store.js';
 import type { RecordedTokenRequest, StandInCounts, TokenFault } from './types.js';
@@ -62,13 +62,14 @@ export class TokenServer {
   constructor(
     private readonly context: TokenServerContext,
     port: number,
+    tls?: EndpointTls,
   ) {
-    this.endpoint = new HttpEndpoint((req, res) => this.handle(req, res), port);
+    this.endpoint = new HttpEndpoint((req, res) => this.handle(req, res), port, tls);
   }
 
-  /** `http://127.0.0.1:<port>/oauth/token`. */
+  /** `http://127.0.0.1:<port>/oauth/token` (`https://` with the stand-in's `tls` option). */
   get url(): string {
-    return `http://${STAND_IN_HOST}:${this.endpoint.port}${TOKEN_PATH}`;
+    return `${this.endpoint.scheme}://${STAND_IN_HOST}:${this.endpoint.port}${TOKEN_PATH}`;
   }
 
   /** Starts listening. */

@@ -147,6 +147,12 @@ export interface StandInOptions {
    * @default 0 (a free port chosen by the system)
    */
   apiPort?: number;
+  /**
+   * A certificate (PEM, for `127.0.0.1`) and its private key: the login server and the environment API then speak
+   * HTTPS (`tokenURL` and the API base start with `https://`). For tests of TLS, a private CA or a proxy's CONNECT.
+   * @default undefined (plain http)
+   */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 /** The stand-in's live counters (see {@link GrafxStandIn.counts}). */
