@@ -41,7 +41,7 @@ afterAll(async () => {
 });
 afterEach(() => {
   for (const name of PROXY_VARIABLES) {
-    if (saved[name] === undefined) delete process.env[name];
+    if (saved[name] === undefined) Reflect.deleteProperty(process.env, name);
     else process.env[name] = saved[name];
   }
   expect(unhandled).toEqual([]);
@@ -178,7 +178,7 @@ describe('plain http:// through the proxy', () => {
       const log = logFromNow();
       await tokenAndTemplates(options(plain));
       expect(log()).toContain(`POST http://127.0.0.1:${port(plain.tokenURL)}/oauth/token`);
-      delete process.env[variable];
+      Reflect.deleteProperty(process.env, variable);
     }
     process.env.HTTP_PROXY = proxy.url;
     process.env.NO_PROXY = '127.0.0.1';
