@@ -48,8 +48,10 @@ export interface BenchConfig {
     churnAt: number[];
     resultsPath: string;
   };
-  /** `lookup`: run scenario 8 alone (BENCH_ONLY=lookup). */
+  /** `lookup`: run scenario 8 alone (BENCH_ONLY=lookup); `cold`: the cold-start bursts alone (BENCH_ONLY=cold). */
   only: string | undefined;
+  /** Scenario 8: cold-start bursts, rounds (each runs the package and every unbounded fan-out once). */
+  coldStart: { rounds: number };
   /** Write a CPU profile of every app process into bench/profiles/ (node --cpu-prof). */
   profile: boolean;
   /** Where the JSON goes. */
@@ -122,6 +124,7 @@ export function benchConfig(defaultResultsPath: string): BenchConfig {
         process.env.BENCH_LOOKUP_RESULTS ?? defaultResultsPath.replace(/results\.json$/, 'lookup-results.json'),
     },
     only: process.env.BENCH_ONLY === undefined || process.env.BENCH_ONLY === '' ? undefined : process.env.BENCH_ONLY,
+    coldStart: { rounds: envNumber('BENCH_COLD_ROUNDS', quick ? 3 : 7) },
     profile: process.env.BENCH_PROFILE === '1',
     resultsPath: process.env.BENCH_RESULTS ?? defaultResultsPath,
   };

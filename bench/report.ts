@@ -1,5 +1,6 @@
 // bench/report.ts
 // The issue's targets checked against the measured figures, and the one table the bench prints (Markdown).
+import type { ColdStartResult } from './cold-start.js';
 
 /**
  * One line of the table: a scenario, what was measured, the middle half of the rounds of its headline figure (a
@@ -50,6 +51,7 @@ interface RouteSummary {
 
 /** What targetRows() reads of the bench's results. */
 export interface Measured {
+  coldStarts: readonly ColdStartResult[];
   sameProcess: {
     rounds: number;
     rps: number;
@@ -173,7 +175,7 @@ function atLeast(value: number, target: number, noise: number, ok: boolean): Row
 }
 
 export function targetRows(m: Measured): Target[] {
-  const { sameProcess: same, overhead, endToEnd, renewal, tokens, memory, tenants, micro } = m;
+  const { sameProcess: same, overhead, endToEnd, renewal, tokens, memory, tenants, micro, coldStarts } = m;
   const noise = noiseOf(overhead.bare2Ratio);
   const cpuNoise = noiseOf(overhead.bare2CpuRatio);
   const sameNoise = noiseOf(same.noop2CpuRatio);
@@ -357,7 +359,37 @@ export function targetRows(m: Measured): Target[] {
       ...headline(micro.plainOverGrafxApi),
     },
     ...lookupTargets(m.lookup),
+    ...coldStartRows(coldStarts),
   ];
+}
+
+/**
+ * Scenario 8's rows: per burst shape, the package's time against the fastest unbounded fan-out of the same round
+ * (target: the shape's ratio, every caller served, one token request per tenant in every round).
+ */
+export function coldStartRows(coldStarts: readonly ColdStartResult[]): Target[] {
+  return coldStarts.map((shape) => {
+    const { grafx, ...fanOuts } = shape.kinds;
+    const oneEach = grafx.tokenRequests.every((n) => n === shape.tenants);
+    const others = Object.entries(fanOuts)
+      .map(
+        ([kind, result]) =>
+          `${kind} ${result.medianMs.toFixed(0)} ms${result.failed > 0 ? ` (${result.failed} failed)` : ''}`,
+      )
+      .join(', ');
+    return {
+      scenario: `8. Cold start: ${shape.name}, the package vs unbounded fan-outs (Map + single flight; ${shape.rounds} rounds)`,
+      result:
+        `**${grafx.medianMs.toFixed(0)} ms**, ${shape.ratio.median.toFixed(2)}× the fastest fan-out (${others}); ` +
+        `token requests per round ${[...new Set(grafx.tokenRequests)].join('/')} (ideal ${shape.tenants})${failures(grafx.failed)}`,
+      spread: `${shape.ratio.q1.toFixed(2)}–${shape.ratio.q3.toFixed(2)}`,
+      target: `≤ ${shape.target}×, all served, 1 request per tenant`,
+      met: shape.ratio.median <= shape.target && grafx.failed === 0 && oneEach,
+      value: shape.ratio.median,
+      q1: shape.ratio.q1,
+      q3: shape.ratio.q3,
+    };
+  });
 }
 
 export function markdownTable(rows: readonly Row[]): string {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { AppCommands } from './app-process.js';
 import type { AppVariant } from './apps.js';
 import { type BenchConfig, benchConfig } from './config.js';
+import { coldStartScenario } from './cold-start.js';
 import { Child } from './ipc.js';
 import { type LatencySummary, type LoadResult, burst, load, median, pooled } from './load.js';
 import type { LookupCommands, LookupResult } from './lookup-process.js';
@@ -15,7 +16,7 @@ import { zipfSampler } from './zipf.js';
 import { type PackageShare, packageShare } from './profile-share.js';
 import { type StandInEndpoints, tenantKey } from './shared.js';
 import type { StandInCommands } from './stand-in-process.js';
-import { type Row, type Target, lookupTable, markdownTable, targetRows } from './report.js';
+import { type Row, type Target, coldStartRows, lookupTable, markdownTable, targetRows } from './report.js';
 
 const config = benchConfig(join(__dirname, 'results.json'));
 const PROFILE_DIR = join(__dirname, 'profiles');
@@ -706,6 +707,16 @@ async function main(): Promise<void> {
   );
   const stand = new Child<StandInCommands>('stand-in', join(__dirname, 'stand-in-process.ts'));
   children.push(stand);
+  if (config.only === 'cold') {
+    const coldStarts = await coldStartScenario(stand, config.coldStart.rounds, log, (child) => children.push(child));
+    await stand.stop();
+    const targets = coldStartRows(coldStarts);
+    console.log(markdownTable(targets));
+    const path = config.resultsPath.replace(/\.json$/, '.cold.json');
+    writeFileSync(path, await resultsJson({ machine: host, date: new Date().toISOString(), coldStarts, targets }));
+    console.log(`\nJSON: ${path}`);
+    return;
+  }
   const { integrations } = config.tokens;
   const [main, short, burstStandIn] = await Promise.all([
     stand.call('start', { name: 'main', clients: integrations, tokenLifetimeSeconds: 36_000 }),
@@ -734,6 +745,7 @@ async function main(): Promise<void> {
   const memory = await memoryScenario(stand);
   const tenants = await tenantsScenario(stand);
   const micro = await microScenario(main);
+  const coldStarts = await coldStartScenario(stand, config.coldStart.rounds, log, (child) => children.push(child));
   await stand.stop();
   const lookup = await lookupScenario();
 
@@ -748,6 +760,7 @@ async function main(): Promise<void> {
     tenants,
     micro,
     lookup,
+    coldStarts,
   });
   const rows: Row[] = targets.map(({ scenario, result, spread, target, met }) => ({
     scenario,
@@ -772,6 +785,7 @@ async function main(): Promise<void> {
     tenants,
     micro,
     lookup,
+    coldStarts,
     profile,
     targets,
   };
