@@ -9,7 +9,6 @@ import { benchClientId, benchClientSecret, tenantKey } from './shared.js';
 
 /** Who gets the tokens: the package, or a hand-written Map + single flight (unbounded) over fetch or a peer library. */
 export type ColdStartKind = 'grafx' | 'fetch' | 'openid-client' | 'auth0' | 'badgateway';
-export const COLD_START_KINDS: readonly ColdStartKind[] = ['grafx', 'fetch', 'openid-client', 'auth0', 'badgateway'];
 
 export interface ColdStartRun {
   /** From the first call to the last one settled, milliseconds. */
@@ -45,7 +44,11 @@ async function freshFetchConnections(tokenURL: string): Promise<void> {
 }
 
 /** One token getter per kind; each call of `token(i)` is one caller of tenant i. */
-function getter(kind: ColdStartKind, tokenURL: string, tenants: number): { token(i: number): Promise<string>; close(): Promise<void> } {
+function getter(
+  kind: ColdStartKind,
+  tokenURL: string,
+  tenants: number,
+): { token(i: number): Promise<string>; close(): Promise<void> } {
   if (kind === 'grafx') {
     const integrations = Object.fromEntries(
       Array.from({ length: tenants }, (_, i) => [
@@ -95,7 +98,10 @@ function getter(kind: ColdStartKind, tokenURL: string, tenants: number): { token
 }
 
 /** The token request of a hand-written Map + single flight: plain fetch, openid-client or @badgateway/oauth2-client. */
-function singleFlightSource(kind: 'fetch' | 'openid-client' | 'badgateway', tokenURL: string): (i: number) => Promise<string> {
+function singleFlightSource(
+  kind: 'fetch' | 'openid-client' | 'badgateway',
+  tokenURL: string,
+): (i: number) => Promise<string> {
   if (kind === 'fetch') {
     return async (i) => {
       const body = new URLSearchParams({

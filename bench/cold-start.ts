@@ -1,9 +1,12 @@
 // bench/cold-start.ts
 // Scenario 8: cold-start bursts (every tenant's first token at once) against a slow login server, the package vs unbounded fan-outs.
 import { join } from 'node:path';
-import { type ColdStartCommands, COLD_START_KINDS, type ColdStartKind, type ColdStartRun } from './cold-start-process.js';
+import type { ColdStartCommands, ColdStartKind, ColdStartRun } from './cold-start-process.js';
 import { Child } from './ipc.js';
 import type { StandInCommands } from './stand-in-process.js';
+
+/** The package, then the unbounded fan-outs (each a hand-written Map + single flight). */
+const COLD_START_KINDS: readonly ColdStartKind[] = ['grafx', 'fetch', 'openid-client', 'auth0', 'badgateway'];
 
 /** One burst shape: tenants, callers per tenant, the login server's answer time, the target ratio to the fan-out. */
 export interface ColdStartShape {
@@ -42,7 +45,9 @@ export interface ColdStartResult extends ColdStartShape {
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 function quartiles(values: readonly number[]): ColdStartResult['ratio'] {
@@ -78,7 +83,15 @@ export async function coldStartScenario(
     );
     // A warm-up round, not counted (the first burst of a process pays for its JIT).
     for (const kind of COLD_START_KINDS) {
-      await child.call('run', { kind, tokenURL: endpoints.tokenURL, tenants: shape.tenants, callers: shape.callers });
+      const warm = await child.call('run', {
+        kind,
+        tokenURL: endpoints.tokenURL,
+        tenants: shape.tenants,
+        callers: shape.callers,
+      });
+      log(
+        `  ${shape.name}, warm-up: ${kind} ${warm.ms.toFixed(0)} ms${warm.failed > 0 ? ` (${warm.failed} FAILED)` : ''}`,
+      );
     }
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? COLD_START_KINDS : [...COLD_START_KINDS].reverse();
@@ -100,7 +113,8 @@ export async function coldStartScenario(
     const kinds = {} as Record<ColdStartKind, KindResult>;
     for (const [kind, list] of runs) {
       const errors: Record<string, number> = {};
-      for (const run of list) for (const [code, n] of Object.entries(run.errors)) errors[code] = (errors[code] ?? 0) + n;
+      for (const run of list)
+        for (const [code, n] of Object.entries(run.errors)) errors[code] = (errors[code] ?? 0) + n;
       kinds[kind] = {
         ms: list.map((run) => run.ms),
         medianMs: median(list.map((run) => run.ms)),
