@@ -25,6 +25,19 @@ export interface Transport {
   readonly agents: Readonly<TransportAgents>;
 }
 
+/** Every agent of a client's transport: those the package made from its options, and those the app gave as `agent`. */
+const clientAgents = new WeakSet<object>();
+
+/**
+ * Whether `agent` is one of a client's transport agents: made from its `proxy`/`ca` options and the environment
+ * (a CONNECT tunnel to the host and port of the URL, TLS checked end to end), or the app's own `agent` option. Either
+ * is the app's configured choice, not a per-request option: a request on one goes where its URL says as far as the
+ * token is concerned.
+ */
+export function isClientTransportAgent(agent: unknown): boolean {
+  return typeof agent === 'object' && agent !== null && clientAgents.has(agent);
+}
+
 /** Agent options the package sets on agents it makes (keep-alive, pool size, CONNECT time limit). */
 export interface AgentSettings {
   keepAlive?: boolean;
@@ -60,23 +73,25 @@ export function transportAgent(
   settings: AgentSettings,
 ): { agent: http.Agent; owned: boolean } {
   const given = protocol === 'https:' ? transport.agents.https : transport.agents.http;
-  if (given !== undefined) return { agent: given, owned: false };
-  const { connectTimeoutMs, ...agentOptions } = settings;
-  if (protocol === 'http:') {
-    return {
-      agent:
-        transport.rules === undefined ? new http.Agent(agentOptions) : new ForwardAgent(transport.rules, agentOptions),
-      owned: true,
-    };
+  if (given !== undefined) {
+    clientAgents.add(given);
+    return { agent: given, owned: false };
   }
-  const tlsOptions = transport.ca === undefined ? {} : { ca: transport.ca as string | Buffer | Array<string | Buffer> };
-  return {
-    agent:
+  const { connectTimeoutMs, ...agentOptions } = settings;
+  let agent: http.Agent;
+  if (protocol === 'http:') {
+    agent =
+      transport.rules === undefined ? new http.Agent(agentOptions) : new ForwardAgent(transport.rules, agentOptions);
+  } else {
+    const tlsOptions =
+      transport.ca === undefined ? {} : { ca: transport.ca as string | Buffer | Array<string | Buffer> };
+    agent =
       transport.rules === undefined
         ? new https.Agent({ ...agentOptions, ...tlsOptions })
-        : new TunnelAgent(transport.rules, { ...agentOptions, ...tlsOptions, connectTimeoutMs }),
-    owned: true,
-  };
+        : new TunnelAgent(transport.rules, { ...agentOptions, ...tlsOptions, connectTimeoutMs });
+  }
+  clientAgents.add(agent);
+  return { agent, owned: true };
 }
 
 /**
