@@ -3,6 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import axios, { type InternalAxiosRequestConfig } from 'axios';
+import { isClientTransportAgent } from './transport.js';
 
 /**
  * A context for axios's own `Axios.prototype.getUri` with no defaults of its own: the config handed to it is the
@@ -97,10 +98,13 @@ const AGENT_DESTINATION_OPTIONS = ['host', 'hostname', 'port', 'socketPath', 'pa
 /**
  * Whether an agent connects where the request says: one of Node's own agents (or a subclass) that makes its
  * connections with Node's own `createConnection` and whose options name no other host, port, socket or lookup.
- * A keep-alive or TLS agent of the app qualifies; a proxy agent does not.
+ * A keep-alive or TLS agent of the app qualifies; a proxy agent does not, unless it is one of the client's own
+ * transport agents (see isClientTransportAgent: the `proxy`, `ca` and `agent` options, configured by the app).
  */
 function agentGoesToURL(agent: unknown): boolean {
   if (agent === undefined || agent === null || agent === false) return true;
+  // The client's own transport (its proxy/ca options and the environment, or its `agent` option): the app's choice.
+  if (isClientTransportAgent(agent)) return true;
   if (agent instanceof https.Agent) {
     if (agent.createConnection !== https.Agent.prototype.createConnection) return false;
   } else if (agent instanceof http.Agent) {
