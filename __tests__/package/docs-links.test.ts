@@ -100,7 +100,9 @@ describe('the options reference', () => {
           ? Object.keys(LOADING_KEYS).map((inner) => `loading.${inner}`)
           : key === 'cache'
             ? ['cache.max']
-            : [key],
+            : key === 'tokenRequests'
+              ? ['tokenRequests.maxConcurrent', 'tokenRequests.queueTimeoutMs']
+              : [key],
       ),
       ...Object.keys(ADAPTER_KEYS), // grafxAuth()'s own
     ];
