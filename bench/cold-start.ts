@@ -1,5 +1,5 @@
 // bench/cold-start.ts
-// Scenario 8: cold-start bursts (every tenant's first token at once) against a slow login server, the package vs unbounded fan-outs.
+// Scenario 9: cold-start bursts (every tenant's first token at once) against a slow login server, the package vs unbounded fan-outs.
 import { join } from 'node:path';
 import type { ColdStartCommands, ColdStartKind, ColdStartRun } from './cold-start-process.js';
 import { Child } from './ipc.js';
@@ -71,7 +71,7 @@ export async function coldStartScenario(
   register: (child: { stop(): Promise<void> }) => void,
 ): Promise<ColdStartResult[]> {
   const most = Math.max(...COLD_START_SHAPES.map((shape) => shape.tenants));
-  log(`8. Cold starts: every tenant's first token at once, the package vs unbounded fan-outs (${rounds} rounds)`);
+  log(`9. Cold starts: every tenant's first token at once, the package vs unbounded fan-outs (${rounds} rounds)`);
   const endpoints = await stand.call('start', { name: 'cold', clients: most, tokenLifetimeSeconds: 36_000 });
   const child = new Child<ColdStartCommands>('cold-start', join(__dirname, 'cold-start-process.ts'));
   register(child);

@@ -50,7 +50,7 @@ export interface BenchConfig {
   };
   /** `lookup`: run scenario 8 alone (BENCH_ONLY=lookup); `cold`: the cold-start bursts alone (BENCH_ONLY=cold). */
   only: string | undefined;
-  /** Scenario 8: cold-start bursts, rounds (each runs the package and every unbounded fan-out once). */
+  /** Scenario 9: cold-start bursts, rounds (each runs the package and every unbounded fan-out once). */
   coldStart: { rounds: number };
   /** Write a CPU profile of every app process into bench/profiles/ (node --cpu-prof). */
   profile: boolean;

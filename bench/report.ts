@@ -364,7 +364,7 @@ export function targetRows(m: Measured): Target[] {
 }
 
 /**
- * Scenario 8's rows: per burst shape, the package's time against the fastest unbounded fan-out of the same round
+ * Scenario 9's rows: per burst shape, the package's time against the fastest unbounded fan-out of the same round
  * (target: the shape's ratio, every caller served, one token request per tenant in every round).
  */
 export function coldStartRows(coldStarts: readonly ColdStartResult[]): Target[] {
@@ -378,7 +378,7 @@ export function coldStartRows(coldStarts: readonly ColdStartResult[]): Target[] 
       )
       .join(', ');
     return {
-      scenario: `8. Cold start: ${shape.name}, the package vs unbounded fan-outs (Map + single flight; ${shape.rounds} rounds)`,
+      scenario: `9. Cold start: ${shape.name}, the package vs unbounded fan-outs (Map + single flight; ${shape.rounds} rounds)`,
       result:
         `**${grafx.medianMs.toFixed(0)} ms**, ${shape.ratio.median.toFixed(2)}× the fastest fan-out (${others}); ` +
         `token requests per round ${[...new Set(grafx.tokenRequests)].join('/')} (ideal ${shape.tenants})${failures(grafx.failed)}`,
