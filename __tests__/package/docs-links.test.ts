@@ -102,7 +102,9 @@ describe('the options reference', () => {
             ? ['cache.max']
             : key === 'tokenRequests'
               ? ['tokenRequests.maxConcurrent', 'tokenRequests.queueTimeoutMs']
-              : [key],
+              : key === 'readiness'
+                ? ['readiness.maxFailingTenantShare']
+                : [key],
       ),
       ...Object.keys(ADAPTER_KEYS), // grafxAuth()'s own
     ];
