@@ -102,9 +102,7 @@ describe('the options reference', () => {
             ? ['cache.max']
             : key === 'tokenRequests'
               ? ['tokenRequests.maxConcurrent', 'tokenRequests.queueTimeoutMs']
-              : key === 'readiness'
-                ? ['readiness.maxFailingTenantShare']
-                : [key],
+              : [key],
       ),
       ...Object.keys(ADAPTER_KEYS), // grafxAuth()'s own
     ];
