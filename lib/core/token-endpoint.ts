@@ -150,38 +150,55 @@ export class TokenEndpoint {
    * One request, destroyed when `timeoutMs` passes (`deadline.passed` then says so) or the client closes. A timer
    * and the set of requests in flight, rather than AbortSignal.timeout() and AbortSignal.any() per request: those
    * cost more than the rest of the request's own work.
+   *
+   * A kept-alive socket the server closed while idle fails the next request on it before any answer (ECONNRESET,
+   * EPIPE): that request is sent once more, on another socket, within the same `timeoutMs` (Node's own advice for
+   * `request.reusedSocket`). A client-credentials grant has no effect on the server but a new token, so sending it
+   * again is safe; a request that failed on a fresh connection is not sent again.
    */
   #exchange(clientId: string, clientSecret: string, deadline: { passed: boolean }): Promise<TokenAnswer> {
     const { body, headers } = this.#encode(clientId, clientSecret);
     const transport = this.#url.protocol === 'https:' ? https : http;
     return new Promise<TokenAnswer>((resolve, reject) => {
-      const req = transport.request(this.#url, { method: 'POST', headers, agent: this.#agent });
+      let current: http.ClientRequest | undefined;
       const timer = setTimeout(() => {
         deadline.passed = true;
-        req.destroy(new Error('timeout'));
+        current?.destroy(new Error('timeout'));
       }, this.#timeoutMs);
-      this.#inFlight.add(req);
-      const settled = (): void => {
-        clearTimeout(timer);
-        this.#inFlight.delete(req);
+      const send = (resent: boolean): void => {
+        const req = transport.request(this.#url, { method: 'POST', headers, agent: this.#agent });
+        let answered = false;
+        current = req;
+        this.#inFlight.add(req);
+        const settled = (): void => {
+          clearTimeout(timer);
+          this.#inFlight.delete(req);
+        };
+        req.on('response', (response: IncomingMessage) => {
+          answered = true;
+          readBoundedBody(response, MAX_TOKEN_RESPONSE_BYTES).then(
+            (text) => {
+              settled();
+              resolve({ status: response.statusCode ?? 0, headers: response.headers, text });
+            },
+            (error: unknown) => {
+              settled();
+              reject(error);
+            },
+          );
+        });
+        req.on('error', (error) => {
+          this.#inFlight.delete(req);
+          if (!resent && !answered && !deadline.passed && !this.#closing.aborted && closedWhileIdle(req, error)) {
+            send(true);
+            return;
+          }
+          settled();
+          reject(error);
+        });
+        req.end(body);
       };
-      req.on('response', (response: IncomingMessage) => {
-        readBoundedBody(response, MAX_TOKEN_RESPONSE_BYTES).then(
-          (text) => {
-            settled();
-            resolve({ status: response.statusCode ?? 0, headers: response.headers, text });
-          },
-          (error: unknown) => {
-            settled();
-            reject(error);
-          },
-        );
-      });
-      req.on('error', (error) => {
-        settled();
-        reject(error);
-      });
-      req.end(body);
+      send(false);
     });
   }
 
@@ -227,4 +244,10 @@ export class TokenEndpoint {
       { status: 502, integration, cause: new Error(reason) },
     );
   }
+}
+
+/** The request went out on a kept-alive socket that the server had closed meanwhile: no answer came, none will. */
+function closedWhileIdle(req: http.ClientRequest, error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return req.reusedSocket && (code === 'ECONNRESET' || code === 'EPIPE');
 }
