@@ -18,10 +18,10 @@ import type { TokenStore } from './token-store.js';
 import { type CertificateAuthorities, type Transport, type TransportAgents, parseTransport } from './transport.js';
 
 /**
- * Token requests at the login server at once, at most (per client): enough for a cold start of hundreds of tenants
- * in a few round trips (see the README's Performance section), few enough not to flood a login server.
+ * Token requests at the login server at once, at most (per client): a cold start of 1,000 tenants in two round
+ * trips (docs/reference/performance.md), few enough not to flood a login server (a 429 halves it for a while).
  */
-export const DEFAULT_TOKEN_REQUESTS_MAX_CONCURRENT = 256;
+export const DEFAULT_TOKEN_REQUESTS_MAX_CONCURRENT = 512;
 /** How long a token request may wait for its turn (behind the others at the login server) before it fails: 30 s. */
 export const DEFAULT_TOKEN_QUEUE_TIMEOUT_MS = 30_000;
 
@@ -657,7 +657,7 @@ function parseTokenRequests(value: unknown): ResolvedOptions['tokenRequests'] {
   };
   if (value === undefined) return parsed;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw configError(`\`tokenRequests\` must be an object like { maxConcurrent: 256 }, received ${describe(value)}`);
+    throw configError(`\`tokenRequests\` must be an object like { maxConcurrent: 512 }, received ${describe(value)}`);
   }
   const given = value as Record<string, unknown>;
   checkKnownKeys(given, ['maxConcurrent', 'queueTimeoutMs'], 'tokenRequests.');
