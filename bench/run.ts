@@ -750,18 +750,8 @@ async function main(): Promise<void> {
   const lookup = await lookupScenario();
 
   const seconds = (performance.now() - started) / 1000;
-  const targets: Target[] = targetRows({
-    sameProcess,
-    overhead,
-    endToEnd,
-    renewal,
-    tokens,
-    memory,
-    tenants,
-    micro,
-    lookup,
-    coldStarts,
-  });
+  const measured = { sameProcess, overhead, endToEnd, renewal, tokens, memory, tenants, micro, lookup, coldStarts };
+  const targets: Target[] = targetRows(measured);
   const rows: Row[] = targets.map(({ scenario, result, spread, target, met }) => ({
     scenario,
     result,
@@ -776,16 +766,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     seconds,
     config: benchSettings(config),
-    sameProcess,
-    overhead,
-    endToEnd,
-    renewal,
-    tokens,
-    memory,
-    tenants,
-    micro,
-    lookup,
-    coldStarts,
+    ...measured,
     profile,
     targets,
   };
