@@ -144,8 +144,8 @@ describe('package.json and the README on npm', () => {
   });
 });
 
-describe('links between the pages of docs/ (and README.md)', () => {
-  it.each(docFiles())('%s: every relative link leads to a file, and every anchor to a heading', (file) => {
+describe('links between the pages of docs/ (and README.md, SECURITY.md)', () => {
+  it.each([...docFiles(), 'SECURITY.md'])('%s: every relative link leads to a file, and every anchor to a heading', (file) => {
     const broken = links(read(file))
       .filter((target) => !/^(https?:|mailto:)/.test(target))
       .filter((target) => {
