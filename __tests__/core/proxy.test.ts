@@ -216,7 +216,7 @@ describe('a proxy that refuses or is gone', () => {
   });
 
   it.each(['https', 'http'] as const)(
-    'a proxy that died: GRAFX_PROXY_UNREACHABLE for an %s login server',
+    'a proxy that died: GRAFX_PROXY_UNREACHABLE for an %s login server and API',
     async (scheme) => {
       const dead = await startTinyproxy();
       await dead.stop();
@@ -229,6 +229,19 @@ describe('a proxy that refuses or is gone', () => {
         expect(error.message).toContain('ECONNREFUSED');
       } finally {
         await client.close();
+      }
+      // The API through the dead proxy, the token request direct: the API client's error has the same code.
+      process.env.NO_PROXY = `127.0.0.1:${port(standIn.tokenURL)}`;
+      const apiOnly = createGrafxClient(options(standIn, { proxy: dead.url, ca: ca.ca }));
+      try {
+        const apiError = (await apiOnly
+          .api()
+          .get('/templates')
+          .catch((e: unknown) => e)) as { code?: string; message: string };
+        expect(apiError.code).toBe('GRAFX_PROXY_UNREACHABLE');
+        expect(apiError.message).toContain('ECONNREFUSED');
+      } finally {
+        await apiOnly.close();
       }
     },
   );

@@ -43,6 +43,8 @@ export interface ProxyAgentOptions extends https.AgentOptions {
 
 type ConnectOptions = tls.ConnectionOptions & http.ClientRequestArgs & { host?: string; port?: number };
 type Created = (error: Error | null, socket: Duplex) => void;
+/** Marks the connection options of a request the ForwardAgent sends to a proxy (which proxy). */
+const THROUGH = Symbol('express-grafx-auth.through-proxy');
 
 /**
  * An https.Agent whose connections to a host the rules send through a proxy are TLS over a CONNECT tunnel (the proxy
@@ -122,10 +124,12 @@ export class TunnelAgent extends https.Agent {
  */
 export class ForwardAgent extends http.Agent {
   readonly #rules: ProxyRules;
+  readonly #connectTimeoutMs: number;
 
-  constructor(rules: ProxyRules, options: http.AgentOptions = {}) {
+  constructor(rules: ProxyRules, { connectTimeoutMs, ...options }: ProxyAgentOptions = {}) {
     super(options);
     this.#rules = rules;
+    this.#connectTimeoutMs = connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   }
 
   /** Node's (undocumented but stable) hook between a request and its socket: the one place to rewrite its target. */
@@ -141,7 +145,32 @@ export class ForwardAgent extends http.Agent {
     const authority = `${host.includes(':') ? `[${host}]` : host}${port === 80 ? '' : `:${port}`}`;
     if (!/^[a-z]+:\/\//i.test(req.path)) req.path = `http://${authority}${req.path}`;
     if (proxy.authorization !== undefined) req.setHeader('proxy-authorization', proxy.authorization);
-    parent.addRequest.call(this, req, { ...options, host: proxy.host, port: proxy.port, servername: undefined });
+    const toProxy = { ...options, host: proxy.host, port: proxy.port, servername: undefined, [THROUGH]: proxy };
+    parent.addRequest.call(this, req, toProxy);
+  }
+
+  /**
+   * A connection to the proxy: one that cannot be made (refused, timed out, reset before it opened) fails the request
+   * with a ProxyError (`GRAFX_PROXY_UNREACHABLE`), as a CONNECT tunnel's does, not with a bare ECONNREFUSED.
+   */
+  override createConnection(options: ConnectOptions & { [THROUGH]?: Proxy }, callback?: Created): Duplex | undefined {
+    const proxy = options[THROUGH];
+    const direct = super.createConnection as (options: http.RequestOptions) => net.Socket;
+    if (proxy === undefined) return direct.call(this, options);
+    const done = once(callback);
+    const socket = direct.call(this, options);
+    const timer = setTimeout(() => socket.destroy(new ProxyError(proxy, undefined, 'timeout')), this.#connectTimeoutMs);
+    const failed = (error: Error): void => {
+      clearTimeout(timer);
+      done(error instanceof ProxyError ? error : new ProxyError(proxy, undefined, errorCode(error)));
+    };
+    socket.once('error', failed);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.off('error', failed);
+      done(null, socket);
+    });
+    return undefined;
   }
 }
 

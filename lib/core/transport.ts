@@ -81,7 +81,9 @@ export function transportAgent(
   let agent: http.Agent;
   if (protocol === 'http:') {
     agent =
-      transport.rules === undefined ? new http.Agent(agentOptions) : new ForwardAgent(transport.rules, agentOptions);
+      transport.rules === undefined
+        ? new http.Agent(agentOptions)
+        : new ForwardAgent(transport.rules, { ...agentOptions, connectTimeoutMs });
   } else {
     const tlsOptions =
       transport.ca === undefined ? {} : { ca: transport.ca as string | Buffer | Array<string | Buffer> };
