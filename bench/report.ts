@@ -419,6 +419,8 @@ interface LookupSize {
 }
 
 const LOOKUP_TARGET = 'this package context(k)';
+/** The package's heap per tenant once each tenant's API client is made (what a request using `req.grafx.api` makes). */
+const LOOKUP_WITH_API = 'this package, every API client used';
 
 /** Scenario 8 as a Markdown table: ns per warm look-up (× Map, middle half) by size and distribution, then heap. */
 export function lookupTable(sizes: readonly LookupSize[]): string {
@@ -492,11 +494,13 @@ export function lookupTargets(sizes: readonly LookupSize[]): Target[] {
         q3: ours.q3,
       });
     }
-    const bytes = size.bytesPerTenant[LOOKUP_TARGET];
+    const bytes = size.bytesPerTenant[LOOKUP_WITH_API];
     if (bytes !== undefined && size.tenants >= 10_000) {
       rows.push({
         scenario: `8. Heap per tenant held with its API client, ${size.tenants.toLocaleString('en-US')} held (900-char tokens)`,
-        result: `**${bytes.toFixed(0)} B** (a Map of the tokens: ${(size.bytesPerTenant['Map (floor)'] ?? NaN).toFixed(0)} B)`,
+        result:
+          `**${bytes.toFixed(0)} B** (before its API client is made: ${(size.bytesPerTenant[LOOKUP_TARGET] ?? NaN).toFixed(0)} B;` +
+          ` a Map of the tokens: ${(size.bytesPerTenant['Map (floor)'] ?? NaN).toFixed(0)} B)`,
         spread: '',
         target: '≤ 2 KB',
         met: bytes <= 2048,
