@@ -98,17 +98,30 @@ interface NodeRedisCluster extends EventEmitter {
   sendCommand(key: string | undefined, isReadonly: boolean, args: string[]): Promise<unknown>;
   destroy(): void;
   readonly isOpen: boolean;
+  readonly isReady?: boolean;
+  readonly masters: ReadonlyArray<unknown>;
 }
-function nodeRedisCluster(cluster: NodeRedisCluster, target: StoreTarget): StoreClient {
+/** A node-redis cluster, connecting (`connected`: its connect() if the caller made that call already). */
+function nodeRedisCluster(
+  cluster: NodeRedisCluster,
+  target: StoreTarget,
+  connected: Promise<unknown> = cluster.connect(),
+): StoreClient {
   cluster.on('error', () => undefined);
-  cluster.connect().catch(() => undefined);
+  cluster.on('node-error', () => undefined);
+  connected.catch(() => undefined);
   return {
     target,
     emitter: cluster,
-    ready: () => cluster.isOpen,
+    ready: () => cluster.isOpen && (cluster.isReady ?? cluster.masters.length > 0),
     ping: () => cluster.sendCommand(undefined, true, ['PING']),
+    // after its connect() settled: node-redis 5 destroyed while discovering still makes its nodes' clients after it
     close: () => {
-      if (cluster.isOpen) cluster.destroy();
+      void connected
+        .catch(() => undefined)
+        .then(() => {
+          if (cluster.isOpen) cluster.destroy();
+        });
     },
   };
 }
@@ -183,7 +196,7 @@ export const CLUSTER_CLIENT_KINDS: readonly ClusterClientKind[] = [
   {
     name: 'node-redis 6 createCluster',
     connect: (nodes) => {
-      const cluster = redis().createCluster(nodeCluster(nodes));
+      const cluster = redis().createCluster({ ...nodeCluster(nodes), ...NODE_REDIS_6_CLUSTER_OPTIONS });
       return nodeRedisCluster(cluster, { client: cluster });
     },
   },
@@ -191,21 +204,62 @@ export const CLUSTER_CLIENT_KINDS: readonly ClusterClientKind[] = [
     name: 'node-redis 5 createCluster',
     connect: (nodes) => {
       const cluster = redis5().createCluster(nodeCluster(nodes));
+      refreshWhileANodeReconnects(cluster);
       return nodeRedisCluster(cluster, { client: cluster });
     },
   },
   {
     name: 'sendCommandCluster (node-redis 6)',
     connect: (nodes) => {
-      const cluster = redis().createCluster(nodeCluster(nodes));
-      return nodeRedisCluster(cluster, {
-        sendCommandCluster: ({ key, isReadOnly, command }) => cluster.sendCommand(key, isReadOnly, command),
-      });
+      const cluster = redis().createCluster({ ...nodeCluster(nodes), ...NODE_REDIS_6_CLUSTER_OPTIONS });
+      // the app's function: a node-redis cluster takes commands once connected (it has no offline queue until then)
+      const connected = cluster.connect();
+      return nodeRedisCluster(
+        cluster,
+        {
+          sendCommandCluster: async ({ key, isReadOnly, command }) => {
+            await connected;
+            return cluster.sendCommand(key, isReadOnly, command);
+          },
+        },
+        connected,
+      );
     },
   },
 ];
 
 const clusterOptions = { clusterRetryStrategy: () => 200, redisOptions: { disconnectTimeout: 50 } };
+
+/**
+ * node-redis 6 reads the cluster's topology again once a node has been reconnecting this long (default 5 s): after
+ * a master fails, that is how it finds the replica that took over (as docs/guides/redis.md sets it up).
+ */
+const NODE_REDIS_6_CLUSTER_OPTIONS = { topologyRefreshOnReconnectionAttemptStrategy: 500 };
+
+/** What refreshWhileANodeReconnects uses of a node-redis 5 cluster. */
+interface NodeRedis5Cluster extends EventEmitter {
+  readonly masters: ReadonlyArray<{ client?: { readonly isReady: boolean } }>;
+  readonly _slots: { rediscover(startWith: never): Promise<void> };
+}
+
+/**
+ * node-redis 5 never reads the topology again after a master is lost (only on a MOVED answer, which a dead master
+ * cannot send): its commands for that master's slots wait on a node that never comes back. So, as the guide's
+ * error handling for node-redis 5 clusters does: while a node reconnects, read the topology again from a node that
+ * is up (one refresh at a time; node-redis itself also runs one at a time).
+ */
+function refreshWhileANodeReconnects(cluster: NodeRedis5Cluster): void {
+  let refreshing = false;
+  cluster.on('node-reconnecting', () => {
+    const up = cluster.masters.find((master) => master.client?.isReady)?.client;
+    if (refreshing || up === undefined) return;
+    refreshing = true;
+    cluster._slots
+      .rediscover(up as never)
+      .catch(() => undefined)
+      .finally(() => (refreshing = false));
+  });
+}
 
 function nodeCluster(nodes: ReadonlyArray<{ host: string; port: number }>) {
   return {

@@ -27,6 +27,8 @@ export interface Fleet {
   burst(each: number): Promise<request.Response[]>;
   /** What each instance saw so far. */
   seen(): Promise<InstanceSeen[]>;
+  /** Whether every instance's client reaches the master that holds the integration `key` (see the fixture). */
+  storeReachable(key: string): Promise<boolean>;
   /** Moves every instance's clock on by `ms` (to make renewals due without waiting for them). */
   advanceClocks(ms: number): Promise<void>;
   /** Kills every instance. */
@@ -104,6 +106,12 @@ export async function startFleet(
     burst: (each) =>
       Promise.all(urls.flatMap((url) => Array.from({ length: each }, () => request(url).get('/templates')))),
     seen: () => Promise.all(urls.map(async (url) => (await request(url).get('/fleet/seen')).body as InstanceSeen)),
+    storeReachable: async (key) => {
+      const answers = await Promise.all(
+        urls.map((url) => request(url).get('/fleet/store-reachable').query({ key }).timeout(5000)),
+      );
+      return answers.every((answer) => answer.status === 200);
+    },
     advanceClocks: async (ms) => {
       await Promise.all(urls.map((url) => request(url).post(`/fleet/advance?ms=${ms}`).expect(200)));
     },

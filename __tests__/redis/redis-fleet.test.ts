@@ -2,18 +2,21 @@
 // Four separate Node processes with the Redis store: one token request for the fleet's cold start; Redis gone, still 200.
 import { describeWithRedis, startRedis } from '../helpers/redis-server.js';
 import { expectOneTokenRequestForColdStart, useFleet } from '../helpers/redis-fleet.js';
+import { CLIENT_KINDS } from '../helpers/redis-clients.js';
 
 const INSTANCES = 4;
 const REQUESTS_EACH = 25;
-/**
- * Four ioredis 6 processes. Not yet in the matrix: fleets of processes with the other clients (two fleets mixing
- * four clients each did not start within the hook's time on the loaded machine; the in-process fleet tests of
- * redis-token-store.test.ts cover every client).
- */
-const FLEETS = [['ioredis 6', ['ioredis 6']]] as const;
+/** Four processes of each client kind, and a fleet mixing four kinds (both families, RESP2 and RESP3, Buffers). */
+const FLEETS: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ...CLIENT_KINDS.map(({ name }) => [name, [name]] as const),
+  [
+    'four different clients',
+    ['ioredis 6 (protocol 2)', 'node-redis 6 (RESP3, strings as Buffers)', 'iovalkey', 'node-redis 5'],
+  ],
+];
 
 describeWithRedis('a fleet of four processes sharing tokens through Redis', () => {
-  describe.each(FLEETS)('with %s', (_names, clients) => {
+  describe.each(FLEETS)('with %s', (_name, clients) => {
     fleetTests([...clients]);
   });
 });

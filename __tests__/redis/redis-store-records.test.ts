@@ -25,20 +25,13 @@ const HOUR = 3_600_000;
 /** What a test writes at a key: a string value (with an optional TTL) or a writer of its own (another type). */
 type Forged = { value: string; ttlMs?: number } | { write: (client: Redis, key: string) => Promise<unknown> };
 
-/**
- * The forged-record tables check what the core makes of a record, whatever client read it: they run with the two
- * clients whose replies differ most (ioredis 6: RESP3 strings; node-redis 6 mapping bulk strings to Buffers), not
- * with every client (the suite's time). Replays and locks run with every client.
- */
-const FORGED_RECORD_CLIENTS = ['ioredis 6', 'node-redis 6 (RESP3, strings as Buffers)'];
-
 describeWithRedis('records read from the Redis store', () => {
   describe.each(CLIENT_KINDS.map((kind) => [kind.name, kind] as const))('with %s', (_name, kind) => {
-    recordTests(kind, FORGED_RECORD_CLIENTS.includes(kind.name));
+    recordTests(kind);
   });
 });
 
-function recordTests(kind: ClientKind, forgedRecords: boolean): void {
+function recordTests(kind: ClientKind): void {
   const redis = useRedis();
   /** A store on a new client of this row's kind. */
   const store = (encryptionKey?: Buffer): RedisTokenStore =>
@@ -68,11 +61,7 @@ function recordTests(kind: ClientKind, forgedRecords: boolean): void {
     else await client.set(at, forged.value, 'PX', forged.ttlMs);
   };
 
-  const forged = (name: string, body: () => void): void => {
-    if (forgedRecords) describe(name, body);
-  };
-
-  forged('token records', () => {
+  describe('token records', () => {
     const record = (fields: Record<string, unknown> = {}): string => {
       const now = Date.now();
       const t = typeof fields.t === 'string' ? fields.t : 'forged-token';
@@ -134,7 +123,7 @@ function recordTests(kind: ClientKind, forgedRecords: boolean): void {
     });
   });
 
-  forged('failure records', () => {
+  describe('failure records', () => {
     const failure = (fields: Record<string, unknown> = {}): string =>
       JSON.stringify({
         v: 1,

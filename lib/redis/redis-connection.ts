@@ -31,11 +31,14 @@ export interface NodeRedisLikeClient {
   readonly isReady: boolean;
 }
 
-/** A node-redis (`redis` 5/6) cluster from `createCluster()`, connected by the app. */
+/** A node-redis (`redis` 5/6) cluster from `createCluster()`, connected by the app (`await cluster.connect()`). */
 export interface NodeRedisLikeCluster {
   sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
   readonly isOpen: boolean;
+  /** redis 6 only: open and done discovering the cluster's slots. */
+  readonly isReady?: boolean;
   readonly masters: unknown;
+  once?(event: 'connect', listener: () => void): unknown;
 }
 
 /** A Redis client the store recognises by itself. */
@@ -113,15 +116,7 @@ function clientConnection(client: unknown): RedisConnection {
   }
   if (typeof shape.sendCommand === 'function' && typeof shape.isOpen === 'boolean') {
     // node-redis: a cluster keeps its masters; its sendCommand takes the key that routes the command.
-    if ('masters' in shape) {
-      const cluster = client as NodeRedisLikeCluster & { readonly isReady?: boolean };
-      return {
-        kind: 'node-redis cluster',
-        send: (key, command) => cluster.sendCommand(key, false, command),
-        // redis 5's cluster has no isReady: open counts as ready (a failed command pauses the store anyway)
-        state: () => (!cluster.isOpen ? 'down' : cluster.isReady === false ? 'connecting' : 'ready'),
-      };
-    }
+    if ('masters' in shape) return nodeRedisClusterConnection(client as NodeRedisLikeCluster);
     const node = client as NodeRedisLikeClient;
     return {
       kind: 'node-redis',
@@ -131,6 +126,39 @@ function clientConnection(client: unknown): RedisConnection {
     };
   }
   throw configError(`\`client\` of RedisTokenStore must be ${CLIENT_HINT}, or use \`sendCommand\``);
+}
+
+/**
+ * A node-redis cluster routes each command by its key (`sendCommand(key, isReadonly, args)`). Unlike the other
+ * clients it has no offline queue while it discovers the cluster's slots (`connect()`): a command then fails at once
+ * ("The client is offline"). So while it connects, commands wait for its `connect` event, bounded by the store's
+ * command timeout like any command: one listener, shared by every waiting command, gone once it fired.
+ */
+function nodeRedisClusterConnection(cluster: NodeRedisLikeCluster): RedisConnection {
+  const state = (): ConnectionState => {
+    if (!cluster.isOpen) return 'down';
+    // redis 6 says isReady; redis 5 has no isReady, and no masters until its first discovery is done
+    const discovering =
+      cluster.isReady === false ||
+      (cluster.isReady === undefined && Array.isArray(cluster.masters) && !cluster.masters.length);
+    return discovering ? 'connecting' : 'ready';
+  };
+  let connected: Promise<void> | undefined;
+  const whenConnected = (): Promise<void> =>
+    (connected ??= new Promise<void>((resolve) => {
+      cluster.once?.('connect', () => {
+        connected = undefined;
+        resolve();
+      });
+    }));
+  return {
+    kind: 'node-redis cluster',
+    send: (key, command) =>
+      state() === 'connecting' && typeof cluster.once === 'function'
+        ? whenConnected().then(() => cluster.sendCommand(key, false, command))
+        : cluster.sendCommand(key, false, command),
+    state,
+  };
 }
 
 /** ioredis's status: commands wait in its offline queue while it makes its first connection (or waits to). */
