@@ -108,9 +108,18 @@ export async function startFleet(
     seen: () => Promise.all(urls.map(async (url) => (await request(url).get('/fleet/seen')).body as InstanceSeen)),
     storeReachable: async (key) => {
       const answers = await Promise.all(
-        urls.map((url) => request(url).get('/fleet/store-reachable').query({ key }).timeout(5000)),
+        urls.map((url) =>
+          request(url)
+            .get('/fleet/store-reachable')
+            .query({ key })
+            .timeout(5000)
+            .then(
+              (answer) => answer.status === 200,
+              () => false, // no answer in time: not yet
+            ),
+        ),
       );
-      return answers.every((answer) => answer.status === 200);
+      return answers.every(Boolean);
     },
     advanceClocks: async (ms) => {
       await Promise.all(urls.map((url) => request(url).post(`/fleet/advance?ms=${ms}`).expect(200)));
