@@ -13,7 +13,7 @@ import { goesToApi } from './api-destination.js';
 import { REDACTED_AUTHORIZATION, scrubApiError } from './api-error-scrubber.js';
 import { apiBaseOf } from './api-link.js';
 import { type BeforeRedirect, leftApi, redirectGuard } from './api-redirects.js';
-import { axiosFacades, mergeDefaults } from './axios-facade.js';
+import { axiosFacades, facadeSeed, mergeDefaults } from './axios-facade.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError } from './errors.js';
 import { DEFAULT_API_MAX_RESPONSE_BYTES, DEFAULT_REJECTION_RENEWAL_INTERVAL_MS } from './options.js';
 import { pathBelowBase, permissionFor } from './permissions.js';
@@ -100,16 +100,11 @@ type MarkedConfig = InternalAxiosRequestConfig & {
  */
 export class ApiClients {
   readonly #shared: SharedSettings;
-  readonly #facade: (defaults: AxiosInstance['defaults']) => AxiosInstance;
+  readonly #facade: (state: IntegrationApi) => AxiosInstance;
   /** axios's defaults as they were when the client was made, shared (never written) by every integration's. */
   readonly #defaults: AxiosInstance['defaults'];
-  /** Each API client's state, for renewals that a refusal outside it asks for (see renewRefused). */
-  readonly #states = new WeakMap<AxiosInstance, IntegrationApi>();
-  /** The transport defaults of every integration's client (proxy off, the client's agents). */
-  readonly #transport: ApiClientSettings['transport'];
 
   constructor(tokens: TokenSource, settings: ApiClientSettings = {}) {
-    this.#transport = settings.transport;
     this.#shared = {
       tokens,
       events: settings.events,
@@ -117,6 +112,8 @@ export class ApiClients {
       rejectionRenewalIntervalMs: settings.rejectionRenewalIntervalMs ?? DEFAULT_REJECTION_RENEWAL_INTERVAL_MS,
       allowTokenThroughTransport: settings.allowTokenThroughTransport === true,
       maxResponseBytes: settings.maxResponseBytes ?? DEFAULT_API_MAX_RESPONSE_BYTES,
+      lastRecord: undefined,
+      lastHeader: '',
     };
     const interceptors = (): AxiosInstance['interceptors'] => {
       const made = new axios.Axios({}).interceptors;
@@ -125,10 +122,24 @@ export class ApiClients {
       made.response.use(accepted, rejected);
       return made;
     };
-    this.#facade = axiosFacades({
+    // A copy with fast properties (axios's merge makes a null-prototype object), spread for each request's defaults.
+    this.#defaults = { ...mergeDefaults(axios.defaults, {}) };
+    // What every integration's defaults hold besides its base URL and state: the transport (proxy off, the client's
+    // agents), the package's adapter, the cap of answers read into memory.
+    const common = {
+      ...this.#defaults,
+      ...settings.transport,
+      baseURL: undefined as string | undefined,
+      adapter: packageAdapter,
+      maxContentLength: this.#shared.maxResponseBytes,
+    };
+    this.#facade = axiosFacades<IntegrationApi>({
       interceptors: interceptors(),
       ownInterceptors: interceptors,
       privateKeys: [INTEGRATION],
+      // Made when a request reads them, not kept: an integration's client costs nothing for its defaults.
+      defaultsOf: (state) =>
+        ({ ...common, baseURL: state.apiBaseURL, [INTEGRATION]: state }) as unknown as AxiosInstance['defaults'],
       // What the app sees and sets: axios's adapter list, as on any instance; the request interceptor puts the
       // package's adapter in front of whatever the app sets there (and the adapter a redirect hook in each request).
       ownDefaults: (defaults) => ({
@@ -136,8 +147,6 @@ export class ApiClients {
         adapter: defaults.adapter === packageAdapter ? this.#defaults.adapter : defaults.adapter,
       }),
     });
-    // A copy with fast properties (axios's merge makes a null-prototype object), spread once per integration.
-    this.#defaults = { ...mergeDefaults(axios.defaults, {}) };
   }
 
   /**
@@ -148,17 +157,7 @@ export class ApiClients {
    */
   create(integration: string, apiBaseURL: string): AxiosInstance {
     const state = new IntegrationApi(integration, apiBaseURL, this.#shared);
-    const defaults = {
-      ...this.#defaults,
-      ...this.#transport,
-      baseURL: apiBaseURL,
-      adapter: packageAdapter,
-      maxContentLength: this.#shared.maxResponseBytes,
-      [INTEGRATION]: state,
-    };
-    const api = state.bind(this.#facade(defaults));
-    this.#states.set(api, state);
-    return api;
+    return state.bind(this.#facade(state));
   }
 
   /**
@@ -168,8 +167,9 @@ export class ApiClients {
    * `token` is no longer the cached one.
    */
   renewRefused(api: AxiosInstance, token: string): Promise<TokenRecord> {
-    const state = this.#states.get(api);
-    if (state === undefined) throw new TypeError('renewRefused(): not an API client of this GrafxClient');
+    const state = facadeSeed(api);
+    if (!(state instanceof IntegrationApi) || !state.sharesSettings(this.#shared))
+      throw new TypeError('renewRefused(): not an API client of this GrafxClient');
     return state.renewRefused(token);
   }
 }
@@ -182,6 +182,12 @@ interface SharedSettings {
   readonly allowTokenThroughTransport: boolean;
   /** The cap of answers read into memory (the defaults' `maxContentLength`). */
   readonly maxResponseBytes: number;
+  /**
+   * The header of the last token sent, built once per token rather than once per request; one for all integrations
+   * (one per integration would keep a second copy of each token once the header is flattened on its way out).
+   */
+  lastRecord: TokenRecord | undefined;
+  lastHeader: string;
 }
 
 /** The request interceptor: hands the request to the package's adapter, keeping the app's adapter for it to call. */
@@ -224,22 +230,31 @@ function rejected(error: unknown): Promise<AxiosResponse> {
  */
 class IntegrationApi {
   readonly #key: string;
-  /** The API base without a trailing slash, and its origin. */
+  readonly #apiBaseURL: string;
+  /** The API base without a trailing slash, and its origin (parts of `apiBaseURL` when it is written so: no copies). */
   readonly #apiHref: string;
   readonly #apiOrigin: string;
   readonly #shared: SharedSettings;
   #api: AxiosInstance | undefined;
   #guard: RejectionGuard | undefined;
-  // The header of the last token seen, built once per token rather than once per request.
-  #lastRecord: TokenRecord | undefined;
-  #lastHeader = '';
 
   constructor(key: string, apiBaseURL: string, shared: SharedSettings) {
     this.#key = key;
-    const base = apiBaseOf(apiBaseURL);
-    this.#apiHref = base.href;
-    this.#apiOrigin = base.origin;
+    this.#apiBaseURL = apiBaseURL;
+    const { href, origin } = apiBaseOf(apiBaseURL);
+    this.#apiHref = href === apiBaseURL ? apiBaseURL : href;
+    this.#apiOrigin = apiBaseURL.startsWith(origin) ? apiBaseURL.slice(0, origin.length) : origin;
     this.#shared = shared;
+  }
+
+  /** The base URL its defaults name (as configured). */
+  get apiBaseURL(): string {
+    return this.#apiBaseURL;
+  }
+
+  /** Whether this state belongs to the API clients of `shared` (one GrafxClient). */
+  sharesSettings(shared: SharedSettings): boolean {
+    return this.#shared === shared;
   }
 
   /** Ties this state to its API client (through which a refused request is repeated). */
@@ -327,7 +342,8 @@ class IntegrationApi {
    * they were. Only on the error path: nothing of this runs for an answered request.
    */
   #nameMissingPermission(error: AxiosError, config: MarkedConfig, sent: string): void {
-    const found = this.#lastRecord?.token === sent ? this.#lastRecord : this.#shared.tokens.get(this.#key);
+    const last = this.#shared.lastRecord;
+    const found = last?.integration === this.#key && last.token === sent ? last : this.#shared.tokens.get(this.#key);
     if (found instanceof Promise || found?.token !== sent) return;
     const scopes = scopeSet(found.scope);
     if (scopes.size === 0) return;
@@ -342,11 +358,12 @@ class IntegrationApi {
   }
 
   #authorize(config: MarkedConfig, record: TokenRecord): InternalAxiosRequestConfig {
-    if (record !== this.#lastRecord) {
-      this.#lastRecord = record;
-      this.#lastHeader = `Bearer ${record.token}`;
+    const shared = this.#shared;
+    if (record !== shared.lastRecord) {
+      shared.lastRecord = record;
+      shared.lastHeader = `Bearer ${record.token}`;
     }
-    config.headers.set('Authorization', this.#lastHeader);
+    config.headers.set('Authorization', shared.lastHeader);
     this.#guardRedirects(config);
     return config;
   }

@@ -1,5 +1,5 @@
 // lib/core/axios-facade.ts
-// axiosFacades(): a callable AxiosInstance over a shared axios core (a few hundred bytes where axios.create() costs ~5 KB).
+// axiosFacades(): a callable AxiosInstance over a shared axios core (about 150 bytes where axios.create() costs ~5 KB).
 import axios, { type AxiosInstance, type AxiosRequestConfig, type CreateAxiosDefaults } from 'axios';
 
 type Interceptors = AxiosInstance['interceptors'];
@@ -20,12 +20,18 @@ export interface AxiosContext {
 }
 
 /** The axios core that facades share: interceptors for all of them, and how to make a facade its own set. */
-export interface FacadeCore {
+export interface FacadeCore<S = unknown> {
   readonly interceptors: Interceptors;
   /** A new set of interceptors holding the core's own (then the app's go after them). */
   ownInterceptors(): Interceptors;
   /** Keys of the defaults that are the core's own: `create()` leaves them out of the instance it makes. */
   readonly privateKeys: readonly string[];
+  /**
+   * The defaults of the facade made for `seed` until the app reads or sets its own: made when axios reads them (for
+   * a request), never kept per facade, so that a facade costs nothing for them. Must not depend on anything but
+   * `seed`'s fixed data (the last ones made are handed out again to the same facade).
+   */
+  defaultsOf(seed: S): Defaults;
   /** What the app sees of a copy of a facade's defaults (made when the app first reads them, or for `create()`). */
   ownDefaults?(defaults: Defaults): Defaults;
 }
@@ -33,8 +39,11 @@ export interface FacadeCore {
 const CONTEXT = Symbol('express-grafx-auth.axiosContext');
 const CORE = Symbol('express-grafx-auth.axiosCore');
 
+/** What axios's methods get as `this`: the facade's seed; defaults and interceptors from the core until made its own. */
+type FacadeContext = AxiosContext & { readonly [CORE]: FacadeCore<never>; readonly seed: unknown };
+
 interface Facade {
-  [CONTEXT]?: AxiosContext & { readonly [CORE]: FacadeCore };
+  [CONTEXT]?: FacadeContext;
 }
 
 /** axios's request methods (request, get, post, getUri, ...: every method of its Axios class), bound on first use. */
@@ -43,7 +52,7 @@ const METHODS = Object.getOwnPropertyNames(axios.Axios.prototype).filter(
     name !== 'constructor' && typeof (axios.Axios.prototype as unknown as Record<string, unknown>)[name] === 'function',
 );
 
-function contextOf(facade: Facade): NonNullable<Facade[typeof CONTEXT]> {
+function contextOf(facade: Facade): FacadeContext {
   const context = facade[CONTEXT];
   if (context === undefined) throw new TypeError('express-grafx-auth: not an API client');
   return context;
@@ -60,7 +69,7 @@ function own<T>(facade: object, name: string, value: T): T {
  * null-prototype object whose properties V8 keeps in a dictionary, and every request merges the defaults (twice), so
  * such defaults cost each request several percent.
  */
-function copyDefaults(context: NonNullable<Facade[typeof CONTEXT]>): Defaults {
+function copyDefaults(context: FacadeContext): Defaults {
   const copy = { ...mergeDefaults(context.defaults, {}) };
   return context[CORE].ownDefaults?.(copy) ?? copy;
 }
@@ -130,28 +139,61 @@ const FACADE_PROTOTYPE: object = Object.create(Function.prototype, {
   },
 });
 
+/** The seed of a facade made by axiosFacades() (undefined for any other value). */
+export function facadeSeed(value: unknown): unknown {
+  return typeof value === 'function' ? (value as Facade)[CONTEXT]?.seed : undefined;
+}
+
 /**
- * A maker of AxiosInstances on `core`, each with `defaults` of its own: callable like one (`api(config)`,
- * `api(url, config)`), with every method of one. Each holds a function and a context of one field (its defaults; the
- * core's interceptors are inherited) until the app reads its methods (each bound once), `defaults` (copied once) or
- * `interceptors` (made its own once, the core's first).
+ * A maker of AxiosInstances on `core`, one per `seed` (what the core's defaultsOf() makes their defaults from):
+ * callable like one (`api(config)`, `api(url, config)`), with every method of one. Each holds a function and a context
+ * of one field (its seed: the defaults are made when a request reads them, the core's interceptors are inherited)
+ * until the app reads its methods (each bound once), `defaults` (copied once) or `interceptors` (made its own once,
+ * the core's first).
  */
-export function axiosFacades(core: FacadeCore): (defaults: Defaults) => AxiosInstance {
-  // What every context of this core inherits: axios's methods, the core's interceptors, the core.
+export function axiosFacades<S>(core: FacadeCore<S>): (seed: S) => AxiosInstance {
+  // The defaults made last, and for which context: the reads of one request (axios reads them up to four times).
+  let lastContext: FacadeContext | undefined;
+  let lastDefaults: Defaults | undefined;
+  const defaultsOf = (context: FacadeContext): Defaults => {
+    if (context !== lastContext || lastDefaults === undefined) {
+      lastDefaults = core.defaultsOf(context.seed as S);
+      lastContext = context;
+    }
+    return lastDefaults;
+  };
+  // What every context of this core inherits: axios's methods, the core's interceptors, the core, the defaults made
+  // from the seed (until the app's own shadow them: an own data property, as `interceptors` once made its own).
   const shared: object = Object.create(axios.Axios.prototype, {
     interceptors: { value: core.interceptors, writable: true, enumerable: true, configurable: true },
+    defaults: {
+      get(this: FacadeContext): Defaults {
+        return defaultsOf(this);
+      },
+      set(this: FacadeContext, value: Defaults) {
+        own(this, 'defaults', value);
+      },
+      enumerable: true,
+      configurable: true,
+    },
     [CORE]: { value: core },
   });
-  return (defaults) => {
-    const context = Object.create(shared, {
-      defaults: { value: defaults, writable: true, enumerable: true, configurable: true },
-    }) as AxiosContext & { request(configOrUrl: unknown, config?: unknown): Promise<unknown> };
-    // A closure rather than bind(): bind() works out a name ("bound request") for every function it makes.
-    const facade = function (configOrUrl: unknown, config?: unknown) {
-      return context.request(configOrUrl, config);
+  // A constructor rather than Object.create(): its objects are one field (the seed), without spare slots.
+  // Named as axios's own class: stack traces read `Axios.request`, as for any axios instance.
+  const Context = function Axios(this: { seed: unknown }, seed: S) {
+    this.seed = seed;
+  } as unknown as new (
+    seed: S,
+  ) => FacadeContext & { request(configOrUrl: unknown, config?: unknown): Promise<unknown> };
+  Context.prototype = shared;
+  return (seed) => {
+    // A named function that finds its context through itself: no closure context per facade. (Not bind(): it works
+    // out a name, "bound request", for every function it makes.)
+    const facade = function facade(configOrUrl: unknown, config?: unknown) {
+      return (contextOf(facade as Facade) as unknown as InstanceType<typeof Context>).request(configOrUrl, config);
     } as unknown as AxiosInstance & Facade;
     Object.setPrototypeOf(facade, FACADE_PROTOTYPE);
-    Object.defineProperty(facade, CONTEXT, { value: context });
+    Object.defineProperty(facade, CONTEXT, { value: new Context(seed) });
     return facade;
   };
 }

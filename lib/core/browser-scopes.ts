@@ -1,9 +1,9 @@
 // lib/core/browser-scopes.ts
 // BrowserScopeWarnings: warns once per integration when a token handed to a browser can change things or make outputs.
-import { LRUCache } from 'lru-cache';
 import type { Logger } from './logger.js';
 import { quotedKey } from './redaction.js';
 import { GRAFX_WARNING_CODES, type Telemetry } from './telemetry.js';
+import { LazyLRU } from './lazy-lru.js';
 
 /** The permissions a browser's token should not have: any change (`…:write`) and any output (`output:…`). */
 export function beyondReading(scopes: ReadonlySet<string>): string[] {
@@ -19,14 +19,14 @@ export function beyondReading(scopes: ReadonlySet<string>): string[] {
  * integration key for the client's life (the most recent `max` keys).
  */
 export class BrowserScopeWarnings {
-  readonly #warned: LRUCache<string, true>;
+  readonly #warned: LazyLRU<string, true>;
   readonly #logger: Logger;
   readonly #telemetry: Telemetry;
 
   constructor(logger: Logger, telemetry: Telemetry, max: number) {
     this.#logger = logger;
     this.#telemetry = telemetry;
-    this.#warned = new LRUCache<string, true>({ max });
+    this.#warned = new LazyLRU<string, true>({ max });
   }
 
   /** Called with the scopes of each token handed to a browser; warns the first time they go beyond reading. */

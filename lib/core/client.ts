@@ -145,15 +145,6 @@ export class GrafxClient {
     apiOf: (tenant) => this.#apiOf(tenant),
     workflowsOf: (tenant) => this.#workflowsOf(tenant),
   };
-  // The last context handed out synchronously, and until when it holds (see context()): a request for the same key
-  // while neither the tenants nor the tokens changed skips both LRU look-ups.
-  #lastKey: string | undefined;
-  #lastTenant: Tenant | undefined;
-  #lastRecord: TokenRecord | undefined;
-  #lastUntil = -Infinity;
-  #lastTokens = -1;
-  #lastTenants = -1;
-
   constructor(options: GrafxClientOptions) {
     const resolved = parseOptions(options);
     this.integrations = [...resolved.integrations.keys()];
@@ -306,34 +297,16 @@ export class GrafxClient {
    */
   context(integration?: string): GrafxContext | Promise<GrafxContext> {
     const key = integration ?? this.#key(undefined);
-    // The warmest path: the key of the last context, and nothing stored, replaced or dropped since (so its tenant is
-    // held and its token the cached one), before the token's renewal time, expiry margin or reload time: no look-up.
-    // The LRUs' order stays right: no other key was looked up meanwhile, so this one is still the most recent.
-    if (
-      key === this.#lastKey &&
-      this.#tokens.generation === this.#lastTokens &&
-      this.#tenants.generation === this.#lastTenants &&
-      this.#clock() < this.#lastUntil &&
-      !this.#tokens.closed
-    ) {
-      if (tokenChannel.hasSubscribers) traceCachedToken(key);
-      return this.#contextOf(this.#lastTenant as Tenant, this.#lastRecord as TokenRecord);
-    }
-    // The warm path: one walk of one LRU, the tenants' (a static tenant is made on first use); its token is on it.
+    // The warm path: one walk of one LRU, the tenants' (none when the key is the one looked up last and no tenant was
+    // held or dropped since: see touch()); a static tenant is made on first use; its token is on it.
     const tenant = this.#tenants.touch(key);
     if (tenant === undefined && !this.loadsIntegrations) throw unknownIntegration(key);
     if (this.#tokens.closed) return Promise.reject(clientClosedError(key));
     if (tenant !== undefined) {
       const record = this.#warmRecord(tenant);
       if (record !== undefined) {
-        this.#lastKey = key;
-        this.#lastTenant = tenant;
-        this.#lastRecord = record;
-        this.#lastUntil = Math.min(record.usableUntil, record.refreshDueAt, tenant.reloadAt);
-        this.#lastTokens = this.#tokens.generation;
-        this.#lastTenants = this.#tenants.generation;
         if (tokenChannel.hasSubscribers) traceCachedToken(key);
-        return this.#contextOf(tenant, record);
+        return new RequestContext(tenant, record, this.#tools);
       }
     }
     return this.#contextWhenReady(key, tenant);

@@ -2,11 +2,11 @@
 // Telemetry: the client's events, `DEBUG=express-grafx-auth*` logging, and per-integration counters for health.
 import { EventEmitter } from 'node:events';
 import createDebug from 'debug';
-import { LRUCache } from 'lru-cache';
 import { type ApiRetryMessage, type TokenAcquisitionMessage, apiRetryChannel, tokenChannel } from './diagnostics.js';
 import { type OpenTelemetrySettings, OpenTelemetryRecorder, loadOpenTelemetryApi } from './open-telemetry.js';
 import type { Logger } from './logger.js';
 import { quotedKey } from './redaction.js';
+import { LazyLRU } from './lazy-lru.js';
 
 /** A token was obtained: from the login server, or from the shared store (another instance asked for it). */
 export interface TokenRenewedEvent {
@@ -108,7 +108,7 @@ const log = {
 
 export class Telemetry {
   readonly #emitter = new EventEmitter();
-  readonly #stats: LRUCache<string, IntegrationStats>;
+  readonly #stats: LazyLRU<string, IntegrationStats>;
   readonly #logger: Logger | undefined;
   /** Integrations whose API refuses fresh tokens now (kept at each change: health's O(1) count). */
   #apiRejecting = 0;
@@ -122,7 +122,7 @@ export class Telemetry {
    */
   constructor(statsMax = 10_000, openTelemetry: OpenTelemetrySettings | false = false, logger?: Logger) {
     this.#logger = logger;
-    this.#stats = new LRUCache<string, IntegrationStats>({
+    this.#stats = new LazyLRU<string, IntegrationStats>({
       max: statsMax,
       dispose: (stats) => {
         if (stats.apiRejectingTokens) this.#apiRejecting -= 1;

@@ -15,6 +15,7 @@ import {
 import { createRedactor, quotedKey, sanitizeServerText } from './redaction.js';
 import type { Tenant } from './tenant.js';
 import { storeKey } from './token-store.js';
+import { LazyLRU } from './lazy-lru.js';
 
 /** After a reload of credentials failed, the held ones are used this long before the loader is asked again. */
 const RELOAD_RETRY_MS = 5_000;
@@ -45,12 +46,16 @@ export class TenantRegistry {
   readonly #hooks: TenantHooks;
   readonly #cache: LRUCache<string, Tenant>;
   /** Keys the loader did not know, remembered briefly (a negative cache, bounded). */
-  readonly #unknown: LRUCache<string, true> | undefined;
+  readonly #unknown: LazyLRU<string, true> | undefined;
   readonly #loads = new InFlight<Tenant | undefined>();
   /** Every call of the loader is waited for at most `loading.timeoutMs`, and never once the client closes. */
   readonly #waits: BoundedWaits;
   #reloading = 0;
-  #generation = 0;
+  // The tenant the last look-up of the LRU found (made the most recently used by it). Forgotten at every change of
+  // the LRU but look-ups (a tenant held, replaced or dropped, a fetch started): while it is remembered, it is still
+  // held and still the most recently used, so a look-up of its key needs no walk.
+  #lastKey: string | undefined;
+  #lastTenant: Tenant | undefined;
   /** What, besides URL and client, decides which token the login server grants: the audience and any tokenParams. */
   readonly #requestIdentity: string;
 
@@ -71,16 +76,16 @@ export class TenantRegistry {
       ignoreFetchAbort: true,
       // 'set' is a reload replacing a tenant: `rotated` says so once the new one is held.
       dispose: (_tenant, key, reason) => {
-        this.#generation += 1;
+        this.#forgetLast();
         if (reason !== 'set') hooks.dropped(key);
       },
       onInsert: () => {
-        this.#generation += 1;
+        this.#forgetLast();
       },
       fetchMethod: (key, stale) => this.#load(key, stale),
     });
     if (options.loader !== undefined && options.unknownTtlMs > 0) {
-      this.#unknown = new LRUCache<string, true>({
+      this.#unknown = new LazyLRU<string, true>({
         max: options.unknownMax,
         // Bounded in bytes too: the keys' text (2 bytes a character) plus what an entry costs besides.
         maxSize: options.unknownMaxBytes,
@@ -94,11 +99,6 @@ export class TenantRegistry {
   /** Whether integrations are loaded on demand (`integrations` is a function). */
   get loads(): boolean {
     return this.#loader !== undefined;
-  }
-
-  /** Changes whenever a tenant is held, replaced or dropped: while it stays the same, a held tenant is still held. */
-  get generation(): number {
-    return this.#generation;
   }
 
   /** How many tenants are held. */
@@ -126,7 +126,7 @@ export class TenantRegistry {
    * held. Unlike peek(), it leaves reloads to the caller (reloadIfDue), who reads the clock once for everything.
    */
   touch(key: string): Tenant | undefined {
-    const held = this.#cache.get(key);
+    const held = this.touchHeld(key);
     if (held !== undefined) return held;
     const integration = this.#static.get(key);
     if (integration === undefined) return undefined;
@@ -137,7 +137,13 @@ export class TenantRegistry {
 
   /** The tenant of `key` if held, made the most recently used; undefined when not held (nothing is made). */
   touchHeld(key: string): Tenant | undefined {
-    return this.#cache.get(key);
+    if (key === this.#lastKey) return this.#lastTenant;
+    const held = this.#cache.get(key);
+    if (held !== undefined) {
+      this.#lastKey = key;
+      this.#lastTenant = held;
+    }
+    return held;
   }
 
   /** The tenant of `key` if held, without making it the most recently used (the token cache's bookkeeping). */
@@ -161,7 +167,7 @@ export class TenantRegistry {
     if (key === '' || key.length > MAX_INTEGRATION_KEY_LENGTH) throw keyTooLong(key);
     if (!this.#loads.has(key) && this.#loads.size >= this.#options.loadMaxInFlight) throw loadBusy(key, this.#options);
     return this.#loads
-      .run(key, () => this.#cache.fetch(key))
+      .run(key, () => this.#fetch(key))
       .then((tenant) => {
         if (tenant === undefined) throw unknownIntegration(key);
         return tenant;
@@ -189,6 +195,22 @@ export class TenantRegistry {
   clear(): void {
     this.#cache.clear();
     this.#unknown?.clear();
+  }
+
+  /**
+   * lru-cache's fetch (shared by concurrent callers; a reload keeps the held tenant when the loader fails). It may
+   * hold a placeholder at the front of the LRU before anything is inserted: the tenant looked up last is forgotten.
+   */
+  #fetch(key: string, reload = false): Promise<Tenant | undefined> {
+    this.#forgetLast();
+    return reload
+      ? this.#cache.fetch(key, { forceRefresh: true, allowStaleOnFetchRejection: true })
+      : this.#cache.fetch(key);
+  }
+
+  #forgetLast(): void {
+    this.#lastKey = undefined;
+    this.#lastTenant = undefined;
   }
 
   #create(key: string, integration: ResolvedIntegration, reloadAt: number): Tenant {
@@ -228,7 +250,7 @@ export class TenantRegistry {
       this.#reloading -= 1;
     };
     this.#loads
-      .run(key, () => this.#cache.fetch(key, { forceRefresh: true, allowStaleOnFetchRejection: true }))
+      .run(key, () => this.#fetch(key, true))
       .then((fresh) => {
         done();
         if (fresh !== undefined && fresh !== held) this.#hooks.rotated(key);

@@ -11,6 +11,7 @@ import { TokenEndpoint } from './token-endpoint.js';
 import type { TokenAcquisitionMessage } from './diagnostics.js';
 import type { Telemetry } from './telemetry.js';
 import { type TokenRecord, tokenRecord } from './token-record.js';
+import { LazyLRU } from './lazy-lru.js';
 
 /** Where the token cache finds an integration's credentials (the client's TenantRegistry). */
 export interface TenantSource {
@@ -51,7 +52,7 @@ export class TokenCache {
   readonly #clock: () => number;
   readonly #refreshWindowMs: number;
   /** Bounded like the tenants: a failure recorded after its tenant left is forgotten in time. */
-  readonly #failures: LRUCache<string, FailureState>;
+  readonly #failures: LazyLRU<string, FailureState>;
   readonly #cache: LRUCache<string, TokenRecord, FetchContext>;
   /** The token fetches in flight, by integration: shared until settled, even once the LRU evicted their entry. */
   readonly #pending = new InFlight<TokenRecord>();
@@ -60,7 +61,6 @@ export class TokenCache {
   readonly #closing: AbortController;
   /** `#closing.signal.aborted`, as a plain field: read on every request (AbortSignal's getter checks its receiver). */
   #closed = false;
-  #generation = 0;
   #rejected = 0;
 
   /**
@@ -85,7 +85,7 @@ export class TokenCache {
       const { clock, timeoutMs, logger } = options;
       this.#fleet = new FleetTokenFetch(options.store, { clock, timeoutMs, logger, telemetry, closing });
     }
-    this.#failures = new LRUCache<string, FailureState>({
+    this.#failures = new LazyLRU<string, FailureState>({
       max: Math.max(options.cacheMax, options.integrations.size),
       // The counts follow every entry that leaves (success, drop, eviction).
       dispose: (state) => {
@@ -105,12 +105,10 @@ export class TokenCache {
       // This LRU holds tokens of held tenants only (a tenant's drop deletes its token), so no more than the tenants
       // LRU does: it never evicts by its own recency, which warm requests therefore need not keep.
       onInsert: (record, key) => {
-        this.#generation += 1;
         const tenant = this.#tenants.held?.(key);
         if (tenant !== undefined) tenant.record = record;
       },
       dispose: (record, key) => {
-        this.#generation += 1;
         const tenant = this.#tenants.held?.(key);
         if (tenant?.record === record) tenant.record = undefined;
       },
@@ -213,14 +211,6 @@ export class TokenCache {
     this.#closing.abort();
     await Promise.allSettled([...this.#pending.values()]);
     this.#cache.clear();
-  }
-
-  /**
-   * Changes whenever a token is stored, replaced or dropped (renewed, evicted, deleted, cleared): while it stays the
-   * same, a record taken from the cache is still the cached one until its own times say otherwise.
-   */
-  get generation(): number {
-    return this.#generation;
   }
 
   get closed(): boolean {
