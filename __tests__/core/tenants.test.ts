@@ -370,6 +370,38 @@ describe('integrations loaded on demand', () => {
     await client.close();
   });
 
+  it('keeps the order of use exact across reloads: the tenant used last stays held, whatever was reloaded meanwhile', async () => {
+    const clock = testClock();
+    const { calls, loader } = table(rowsOf(3));
+    const client = createGrafxClient(
+      options(loader, { cache: { max: 2 }, clock: clock.now, loading: { reloadAfterMs: 100_000 } }),
+    );
+    await client.getToken('tenant-0');
+    clock.advance(30_000);
+    await client.getToken('tenant-1');
+    expect(client.context('tenant-0')).not.toBeInstanceOf(Promise); // tenant-0 the most recently used
+    // tenant-0's reload is due first: its answer makes it the most recently used again (it was already).
+    clock.advance(75_000);
+    expect(client.context('tenant-0')).not.toBeInstanceOf(Promise);
+    await settle();
+    // tenant-1's reload completes: it is held as the most recently used.
+    clock.advance(30_000);
+    expect(client.context('tenant-1')).not.toBeInstanceOf(Promise);
+    expect(client.context('tenant-0')).not.toBeInstanceOf(Promise); // and now tenant-0 again
+    await settle();
+    expect(client.context('tenant-0')).not.toBeInstanceOf(Promise); // the same key once more, after that reload
+    await client.getToken('tenant-2'); // evicts tenant-1, the least recently used
+    expect(client.has('tenant-0')).toBe(true);
+    expect(client.has('tenant-1')).toBe(false);
+    expect(calls).toEqual(['tenant-0', 'tenant-1', 'tenant-0', 'tenant-1', 'tenant-2']);
+    expect(client.health({ tenants: { limit: 10 } }).integrations).toEqual({
+      'tenant-2': expect.objectContaining({ hasToken: true }),
+      'tenant-0': expect.objectContaining({ hasToken: true }),
+    });
+    expect(Object.keys(client.health({ tenants: { limit: 10 } }).integrations)).toEqual(['tenant-2', 'tenant-0']);
+    await client.close();
+  });
+
   it('spreads reloads over the last fifth of reloadAfterMs, and runs at most 8 at once', async () => {
     const clock = testClock();
     const TENANTS = 30;

@@ -1,10 +1,10 @@
 // lib/core/tenant-registry.ts
 // TenantRegistry: the integrations held in an LRU (cache.max); static ones made on first use, loaded ones asked of the loader.
-import { LRUCache } from 'lru-cache';
 import { MAX_INTEGRATION_KEY_LENGTH } from './bounds.js';
 import { BoundedWaits, type WaitLimit } from './bounded-wait.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError, clientClosedError } from './errors.js';
 import { InFlight } from './in-flight.js';
+import { LinkedLRU } from './linked-lru.js';
 import type { Logger } from './logger.js';
 import {
   type IntegrationLoader,
@@ -44,10 +44,12 @@ export class TenantRegistry {
   readonly #clock: () => number;
   readonly #logger: Logger;
   readonly #hooks: TenantHooks;
-  readonly #cache: LRUCache<string, Tenant>;
+  readonly #cache: LinkedLRU<Tenant>;
   /** Keys the loader did not know, remembered briefly (a negative cache, bounded). */
   readonly #unknown: LazyLRU<string, true> | undefined;
   readonly #loads = new InFlight<Tenant | undefined>();
+  /** The first loads in flight, each by a mark of its own: one forgotten (or cleared) meanwhile is not held when done. */
+  readonly #loading = new Map<string, object>();
   /** Every call of the loader is waited for at most `loading.timeoutMs`, and never once the client closes. */
   readonly #waits: BoundedWaits;
   #reloading = 0;
@@ -70,19 +72,10 @@ export class TenantRegistry {
     this.#waits = new BoundedWaits(closing);
     const { audience, tokenParams } = options;
     this.#requestIdentity = tokenParams.length === 0 ? audience : JSON.stringify([audience, tokenParams]);
-    this.#cache = new LRUCache<string, Tenant>({
-      max: options.cacheMax,
-      // A load in flight still answers the callers waiting for it when its entry is evicted.
-      ignoreFetchAbort: true,
-      // 'set' is a reload replacing a tenant: `rotated` says so once the new one is held.
-      dispose: (_tenant, key, reason) => {
-        this.#forgetLast();
-        if (reason !== 'set') hooks.dropped(key);
-      },
-      onInsert: () => {
-        this.#forgetLast();
-      },
-      fetchMethod: (key, stale) => this.#load(key, stale),
+    // 'set' is a reload replacing a tenant: `rotated` says so once the new one is held.
+    this.#cache = new LinkedLRU<Tenant>(options.cacheMax, (_tenant, key, reason) => {
+      this.#forgetLast();
+      if (reason !== 'set') hooks.dropped(key);
     });
     if (options.loader !== undefined && options.unknownTtlMs > 0) {
       this.#unknown = new LazyLRU<string, true>({
@@ -131,7 +124,7 @@ export class TenantRegistry {
     const integration = this.#static.get(key);
     if (integration === undefined) return undefined;
     const created = this.#create(key, integration, Infinity);
-    this.#cache.set(key, created);
+    this.#hold(key, created);
     return created;
   }
 
@@ -167,7 +160,7 @@ export class TenantRegistry {
     if (key === '' || key.length > MAX_INTEGRATION_KEY_LENGTH) throw keyTooLong(key);
     if (!this.#loads.has(key) && this.#loads.size >= this.#options.loadMaxInFlight) throw loadBusy(key, this.#options);
     return this.#loads
-      .run(key, () => this.#fetch(key))
+      .run(key, () => this.#loadNew(key))
       .then((tenant) => {
         if (tenant === undefined) throw unknownIntegration(key);
         return tenant;
@@ -180,32 +173,60 @@ export class TenantRegistry {
   }
 
   /** The tenants held, least recently used last. */
-  entries(): IterableIterator<[string, Tenant]> {
+  entries(): Iterator<[string, Tenant]> & Iterable<[string, Tenant]> {
     return this.#cache.entries();
   }
 
   /** Drops a tenant at once (its token with it); a key the loader did not know is asked for again. */
   forget(key: string): void {
     this.#loads.drop(key);
+    this.#loading.delete(key);
     this.#unknown?.delete(key);
     this.#cache.delete(key);
     this.#hooks.dropped(key);
   }
 
   clear(): void {
+    this.#loading.clear();
     this.#cache.clear();
     this.#unknown?.clear();
   }
 
-  /**
-   * lru-cache's fetch (shared by concurrent callers; a reload keeps the held tenant when the loader fails). It may
-   * hold a placeholder at the front of the LRU before anything is inserted: the tenant looked up last is forgotten.
-   */
-  #fetch(key: string, reload = false): Promise<Tenant | undefined> {
+  /** Holds `tenant` as the most recently used (past `cache.max`, the least recently used goes). */
+  #hold(key: string, tenant: Tenant): void {
     this.#forgetLast();
-    return reload
-      ? this.#cache.fetch(key, { forceRefresh: true, allowStaleOnFetchRejection: true })
-      : this.#cache.fetch(key);
+    this.#cache.set(key, tenant);
+  }
+
+  /**
+   * The first load of `key` (once for all its callers: see tenant()): held when the loader knows it, unless the key was
+   * forgotten (or the client closed) meanwhile; its callers get it either way.
+   */
+  async #loadNew(key: string): Promise<Tenant | undefined> {
+    const mark = {};
+    this.#loading.set(key, mark);
+    try {
+      const loaded = await this.#load(key, undefined);
+      if (loaded !== undefined && this.#loading.get(key) === mark) this.#hold(key, loaded);
+      return loaded;
+    } finally {
+      if (this.#loading.get(key) === mark) this.#loading.delete(key);
+    }
+  }
+
+  /**
+   * A reload of the held tenant: the answer is held (made the most recently used) if `held` still is; when the loader
+   * fails, `held` serves on. Undefined when the loader no longer knows the key (then #load dropped it).
+   */
+  async #reloadHeld(key: string, held: Tenant): Promise<Tenant | undefined> {
+    let fresh: Tenant | undefined;
+    try {
+      fresh = await this.#load(key, held);
+    } catch {
+      return held;
+    }
+    if (fresh !== undefined && this.#cache.peek(key) === held) this.#hold(key, fresh);
+    return fresh;
   }
 
   #forgetLast(): void {
@@ -228,6 +249,8 @@ export class TenantRegistry {
       lastRenewalAt: undefined,
       api: undefined,
       workflows: undefined,
+      newer: undefined,
+      older: undefined,
     };
   }
 
@@ -250,7 +273,7 @@ export class TenantRegistry {
       this.#reloading -= 1;
     };
     this.#loads
-      .run(key, () => this.#fetch(key, true))
+      .run(key, () => this.#reloadHeld(key, held))
       .then((fresh) => {
         done();
         if (fresh !== undefined && fresh !== held) this.#hooks.rotated(key);
@@ -270,7 +293,7 @@ export class TenantRegistry {
     try {
       const controller = new AbortController();
       const answer = loader(key, { signal: controller.signal });
-      // (a plain answer is awaited too: what follows runs once lru-cache holds this fetch, as for a promise)
+      // (a plain answer is awaited too: what follows runs a tick later, as for a promise)
       config = isThenable(answer) ? await this.#waits.wait(answer, this.#loadLimit(key), controller) : await answer;
     } catch (cause) {
       const error = cause instanceof GrafxAuthError ? cause : loadFailed(key, cause);
