@@ -51,6 +51,10 @@ describeWithRedisCluster('a Redis Cluster shared by the store', () => {
     everyCommandTests(cluster, name);
   });
 
+  describe.each(['node-redis 6 createCluster', 'node-redis 5 createCluster'])('with %s', (name) => {
+    firstConnectionTests(cluster, name);
+  });
+
   describe.each(CLUSTER_CLIENT_KINDS.map((kind) => [kind.name] as const))(
     'a fleet of %s processes sharing tokens through it',
     (name) => {
@@ -232,6 +236,38 @@ function everyCommandTests(cluster: () => RedisCluster, name: string): void {
       }
     },
   );
+}
+
+/**
+ * A node-redis cluster refuses commands until its first connect() is done: the store's commands wait for it (one
+ * `connect` listener for all of them, gone once it fired) and then run.
+ */
+function firstConnectionTests(cluster: () => RedisCluster, name: string): void {
+  const kind = clusterClientKind(name);
+  beforeAll(() => cluster().restore(), 60_000);
+
+  it('sends the commands of a cluster still making its first connection once it is connected', async () => {
+    const client = kind.connect(cluster().startupNodes);
+    try {
+      const listeners = client.emitter.listenerCount('connect');
+      const store = new RedisTokenStore({ ...client.target, commandTimeoutMs: 10_000 });
+      expect(client.ready()).toBe(false); // connect() has just begun
+      expect(store.available()).toBe(true); // connecting: commands wait, as in the other clients' offline queues
+      const now = Date.now();
+      const token = { token: 'first-token', expiresAt: now + 60_000, usableUntil: now + 50_000, refreshDueAt: now };
+      const pending = [
+        store.set('first-connection', { ...token, scope: undefined }),
+        ...Array.from({ length: 20 }, () => store.getFailure('first-connection')),
+      ];
+      expect(client.emitter.listenerCount('connect')).toBe(listeners + 1);
+      await Promise.all(pending);
+      expect(client.ready()).toBe(true);
+      expect(client.emitter.listenerCount('connect')).toBe(listeners);
+      expect(await store.get('first-connection')).toMatchObject(token);
+    } finally {
+      client.close();
+    }
+  });
 }
 
 /** Polls `condition` (every 50 ms, for at most 10 s). */
