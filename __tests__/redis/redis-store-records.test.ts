@@ -1,7 +1,7 @@
 // __tests__/redis/redis-store-records.test.ts
-// Forged records in a real Redis: every token and failure record is checked and bounded before use, else a miss.
+// Forged records in a real Redis and a Redis Cluster, every client: each record is checked and bounded, else a miss.
 import { createCipheriv, randomBytes } from 'node:crypto';
-import type Redis from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import {
   type GrafxClient,
   type GrafxClientOptions,
@@ -15,7 +15,14 @@ import { fingerprint } from '../../lib/redis/record-codec.js';
 import { useStandIn } from '../helpers/stand-in.js';
 import { sleep } from '../helpers/serve.js';
 import { describeWithRedis, useRedis } from '../helpers/redis-server.js';
-import { CLIENT_KINDS, type ClientKind } from '../helpers/redis-clients.js';
+import { RedisCluster, describeWithRedisCluster } from '../helpers/redis-cluster.js';
+import {
+  CLIENT_KINDS,
+  CLUSTER_CLIENT_KINDS,
+  type ClusterClientKind,
+  type StoreClient,
+  type StoreTarget,
+} from '../helpers/redis-clients.js';
 
 const SECRET = 'records-secret';
 const CLIENT_ID = 'records-client';
@@ -23,19 +30,65 @@ const ENCRYPTION_KEY = Buffer.alloc(32, 3);
 const HOUR = 3_600_000;
 
 /** What a test writes at a key: a string value (with an optional TTL) or a writer of its own (another type). */
-type Forged = { value: string; ttlMs?: number } | { write: (client: Redis, key: string) => Promise<unknown> };
+type Forged = { value: string; ttlMs?: number } | { write: (client: Redis | Cluster, key: string) => Promise<unknown> };
+
+/** Where a row's records live: a store client of the row's kind, and a plain ioredis client to forge and read with. */
+interface RecordsRedis {
+  storeTarget(): StoreTarget;
+  raw(): Redis | Cluster;
+}
 
 describeWithRedis('records read from the Redis store', () => {
   describe.each(CLIENT_KINDS.map((kind) => [kind.name, kind] as const))('with %s', (_name, kind) => {
-    recordTests(kind);
+    const redis = useRedis();
+    recordTests({ storeTarget: () => redis.storeClient(kind).target, raw: () => redis.connect() });
   });
 });
 
-function recordTests(kind: ClientKind): void {
-  const redis = useRedis();
+describeWithRedisCluster('records read from the Redis store on a Redis Cluster', () => {
+  let cluster: RedisCluster | undefined;
+  let raw: Cluster | undefined;
+  beforeAll(async () => {
+    cluster = await RedisCluster.start();
+    raw = new Cluster(cluster.startupNodes, { redisOptions: { disconnectTimeout: 50 } });
+    raw.on('error', () => undefined);
+  }, 60_000);
+  afterAll(async () => {
+    raw?.disconnect();
+    await cluster?.stop();
+  });
+  describe.each(CLUSTER_CLIENT_KINDS.map((kind) => [kind.name, kind] as const))('with %s', (_name, kind) => {
+    recordTests(
+      useClusterRecords(
+        kind,
+        () => cluster!,
+        () => raw!,
+      ),
+    );
+  });
+});
+
+/** A cluster row: emptied before each test, its store clients closed after each. */
+function useClusterRecords(kind: ClusterClientKind, cluster: () => RedisCluster, raw: () => Cluster): RecordsRedis {
+  const opened: StoreClient[] = [];
+  beforeEach(() => cluster().restore(), 60_000);
+  afterEach(() => {
+    for (const client of opened.splice(0)) client.close();
+  });
+  return {
+    storeTarget: () => {
+      const client = kind.connect(cluster().startupNodes);
+      opened.push(client);
+      return client.target;
+    },
+    raw,
+  };
+}
+
+function recordTests(redis: RecordsRedis): void {
   /** A store on a new client of this row's kind. */
   const store = (encryptionKey?: Buffer): RedisTokenStore =>
-    new RedisTokenStore({ ...redis.storeClient(kind).target, encryptionKey, commandTimeoutMs: 2000 });
+    new RedisTokenStore({ ...redis.storeTarget(), encryptionKey, commandTimeoutMs: 2000 });
   const standIn = useStandIn({ clients: [{ clientId: CLIENT_ID, clientSecret: SECRET }] });
   let warnings: string[];
   beforeEach(() => {
@@ -55,7 +108,7 @@ function recordTests(kind: ClientKind): void {
       ...extra,
     });
   const forge = async (at: string, forged: Forged): Promise<void> => {
-    const client = redis.connect();
+    const client = redis.raw();
     if ('write' in forged) await forged.write(client, at);
     else if (forged.ttlMs === undefined) await client.set(at, forged.value);
     else await client.set(at, forged.value, 'PX', forged.ttlMs);
@@ -112,7 +165,7 @@ function recordTests(kind: ClientKind): void {
       expect(token).not.toBe('forged-token');
       expect(standIn.counts.tokenRequests).toBe(1);
       expect(renewed.map((event) => Number.isFinite(event.expiresAt.getTime()))).toEqual([true]);
-      expect(JSON.parse((await redis.connect().get(key('token')))!)).toMatchObject({ t: token });
+      expect(JSON.parse((await redis.raw().get(key('token')))!)).toMatchObject({ t: token });
       expect(warnings).toEqual([]); // a forged record is a miss, not a store outage
     });
 
@@ -186,7 +239,7 @@ function recordTests(kind: ClientKind): void {
       });
       const grafx = instance();
       await expect(grafx.getToken()).rejects.toMatchObject({ code: 'GRAFX_TOKEN_RATE_LIMITED', retryAfter: 1 });
-      const client = redis.connect();
+      const client = redis.raw();
       while ((await client.exists(key('failure'))) === 1) await new Promise((resolve) => setTimeout(resolve, 20));
       expect(await grafx.getToken()).toEqual(expect.any(String));
       expect(standIn.counts.tokenRequests).toBe(1);
@@ -199,9 +252,9 @@ function recordTests(kind: ClientKind): void {
 
       const peer = store(ENCRYPTION_KEY);
       const integration = storeKey(standIn.tokenURL, 'https://chiligrafx.com', CLIENT_ID, SECRET);
-      await redis.connect().flushall();
+      await redis.raw().del(key('token'), key('failure')); // one slot (hash tag): one command on a cluster too
       await peer.setFailure(integration, { code: 'GRAFX_TOKEN_TIMEOUT', status: 504, message: 'timed out' }, 5000);
-      const sealed = await redis.connect().get(key('failure'));
+      const sealed = await redis.raw().get(key('failure'));
       expect(Object.keys(JSON.parse(sealed!)).sort()).toEqual(['v', 'x']);
       await expect(instance({}, ENCRYPTION_KEY).getToken()).rejects.toMatchObject({ code: 'GRAFX_TOKEN_TIMEOUT' });
       expect(standIn.counts.tokenRequests).toBe(1);
@@ -211,14 +264,14 @@ function recordTests(kind: ClientKind): void {
   describe('sealed records copied back (replays), with encryptionKey', () => {
     const integration = (): string => storeKey(standIn.tokenURL, 'https://chiligrafx.com', CLIENT_ID, SECRET);
     const timeout = { code: 'GRAFX_TOKEN_TIMEOUT', status: 504, message: 'timed out' };
-    const raw = (at: string): Promise<string | null> => redis.connect().get(at);
+    const raw = (at: string): Promise<string | null> => redis.raw().get(at);
     /** What a Redis writer without the key can do: put a genuine value back at its key, with a TTL of its choosing. */
     const copyBack = async (at: string, value: string | null): Promise<void> => {
       expect(value).toEqual(expect.any(String));
-      await redis.connect().set(at, value!, 'PX', 600_000);
+      await redis.raw().set(at, value!, 'PX', 600_000);
     };
     const goneFrom = async (at: string): Promise<void> => {
-      while ((await redis.connect().exists(at)) === 1) await sleep(20);
+      while ((await redis.raw().exists(at)) === 1) await sleep(20);
     };
     /** A record sealed as before sealed records said when they were written (no `w`, no end): still genuine. */
     const sealedWithoutTime = (at: string, fields: Record<string, unknown>, clear: Record<string, unknown>): string => {
@@ -246,11 +299,11 @@ function recordTests(kind: ClientKind): void {
         async () => {
           await store(ENCRYPTION_KEY).setFailure(integration(), timeout, 60_000);
           const value = await raw(key('failure'));
-          await redis.connect().del(key('failure'));
+          await redis.raw().del(key('failure'));
           await sleep(5); // a later millisecond
           const grafx = instance({}, ENCRYPTION_KEY);
           await grafx.getToken();
-          await redis.connect().del(key('token'));
+          await redis.raw().del(key('token'));
           await copyBack(key('failure'), value);
           grafx.clearTokens();
           return { grafx };
@@ -332,7 +385,7 @@ function recordTests(kind: ClientKind): void {
       await forge(lock, { value: 'forged-holder' });
       expect(await instance().getToken()).toEqual(expect.any(String));
       expect(standIn.counts.tokenRequests).toBe(1);
-      const ttl = await redis.connect().pttl(lock);
+      const ttl = await redis.raw().pttl(lock);
       expect(ttl === -2 || ttl > 0).toBe(true); // released, or ours with a TTL: never the forged one without
     });
   });
