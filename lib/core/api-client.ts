@@ -13,7 +13,7 @@ import { goesToApi } from './api-destination.js';
 import { REDACTED_AUTHORIZATION, scrubApiError } from './api-error-scrubber.js';
 import { apiBaseOf } from './api-link.js';
 import { type BeforeRedirect, leftApi, redirectGuard } from './api-redirects.js';
-import { axiosFacades, facadeSeed, mergeDefaults } from './axios-facade.js';
+import { axiosFacades, facadeContext, mergeDefaults } from './axios-facade.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError } from './errors.js';
 import { DEFAULT_API_MAX_RESPONSE_BYTES, DEFAULT_REJECTION_RENEWAL_INTERVAL_MS } from './options.js';
 import { pathBelowBase, permissionFor } from './permissions.js';
@@ -100,53 +100,34 @@ type MarkedConfig = InternalAxiosRequestConfig & {
  */
 export class ApiClients {
   readonly #shared: SharedSettings;
-  readonly #facade: (state: IntegrationApi) => AxiosInstance;
-  /** axios's defaults as they were when the client was made, shared (never written) by every integration's. */
-  readonly #defaults: AxiosInstance['defaults'];
 
   constructor(tokens: TokenSource, settings: ApiClientSettings = {}) {
+    const maxResponseBytes = settings.maxResponseBytes ?? DEFAULT_API_MAX_RESPONSE_BYTES;
+    // axios's defaults as they were when the client was made, shared (never written) by every integration's: a copy
+    // with fast properties (axios's merge makes a null-prototype object), spread for each request's defaults.
+    const axiosDefaults = { ...mergeDefaults(axios.defaults, {}) };
     this.#shared = {
       tokens,
       events: settings.events,
       clock: settings.clock ?? Date.now,
       rejectionRenewalIntervalMs: settings.rejectionRenewalIntervalMs ?? DEFAULT_REJECTION_RENEWAL_INTERVAL_MS,
       allowTokenThroughTransport: settings.allowTokenThroughTransport === true,
-      maxResponseBytes: settings.maxResponseBytes ?? DEFAULT_API_MAX_RESPONSE_BYTES,
+      maxResponseBytes,
+      axiosAdapter: axiosDefaults.adapter,
+      // What every integration's defaults hold besides its base URL and state: the transport (proxy off, the
+      // client's agents), the package's adapter, the cap of answers read into memory.
+      commonDefaults: {
+        ...axiosDefaults,
+        ...settings.transport,
+        baseURL: undefined,
+        adapter: packageAdapter,
+        maxContentLength: maxResponseBytes,
+      },
+      defaultsOf: undefined,
+      defaults: undefined,
       lastRecord: undefined,
       lastHeader: '',
     };
-    const interceptors = (): AxiosInstance['interceptors'] => {
-      const made = new axios.Axios({}).interceptors;
-      // Synchronous: with no interceptor of the app's, axios then runs a request as it does with no interceptor.
-      made.request.use(routeThroughPackage, undefined, { synchronous: true });
-      made.response.use(accepted, rejected);
-      return made;
-    };
-    // A copy with fast properties (axios's merge makes a null-prototype object), spread for each request's defaults.
-    this.#defaults = { ...mergeDefaults(axios.defaults, {}) };
-    // What every integration's defaults hold besides its base URL and state: the transport (proxy off, the client's
-    // agents), the package's adapter, the cap of answers read into memory.
-    const common = {
-      ...this.#defaults,
-      ...settings.transport,
-      baseURL: undefined as string | undefined,
-      adapter: packageAdapter,
-      maxContentLength: this.#shared.maxResponseBytes,
-    };
-    this.#facade = axiosFacades<IntegrationApi>({
-      interceptors: interceptors(),
-      ownInterceptors: interceptors,
-      privateKeys: [INTEGRATION],
-      // Made when a request reads them, not kept: an integration's client costs nothing for its defaults.
-      defaultsOf: (state) =>
-        ({ ...common, baseURL: state.apiBaseURL, [INTEGRATION]: state }) as unknown as AxiosInstance['defaults'],
-      // What the app sees and sets: axios's adapter list, as on any instance; the request interceptor puts the
-      // package's adapter in front of whatever the app sets there (and the adapter a redirect hook in each request).
-      ownDefaults: (defaults) => ({
-        ...defaults,
-        adapter: defaults.adapter === packageAdapter ? this.#defaults.adapter : defaults.adapter,
-      }),
-    });
   }
 
   /**
@@ -157,7 +138,7 @@ export class ApiClients {
    */
   create(integration: string, apiBaseURL: string): AxiosInstance {
     const state = new IntegrationApi(integration, apiBaseURL, this.#shared);
-    return state.bind(this.#facade(state));
+    return state.bind(FACADES.facadeOf(state));
   }
 
   /**
@@ -167,7 +148,7 @@ export class ApiClients {
    * `token` is no longer the cached one.
    */
   renewRefused(api: AxiosInstance, token: string): Promise<TokenRecord> {
-    const state = facadeSeed(api);
+    const state = facadeContext(api);
     if (!(state instanceof IntegrationApi) || !state.sharesSettings(this.#shared))
       throw new TypeError('renewRefused(): not an API client of this GrafxClient');
     return state.renewRefused(token);
@@ -182,6 +163,13 @@ interface SharedSettings {
   readonly allowTokenThroughTransport: boolean;
   /** The cap of answers read into memory (the defaults' `maxContentLength`). */
   readonly maxResponseBytes: number;
+  /** axios's adapter list when the client was made (what the app sees in its defaults instead of the package's). */
+  readonly axiosAdapter: AxiosRequestConfig['adapter'];
+  /** The defaults of every integration but `baseURL` and the integration itself. */
+  readonly commonDefaults: Record<string, unknown>;
+  /** The defaults made last, and for which integration: the reads of one request (axios reads them up to 4 times). */
+  defaultsOf: IntegrationApi | undefined;
+  defaults: AxiosInstance['defaults'] | undefined;
   /**
    * The header of the last token sent, built once per token rather than once per request; one for all integrations
    * (one per integration would keep a second copy of each token once the header is flattened on its way out).
@@ -224,11 +212,41 @@ function rejected(error: unknown): Promise<AxiosResponse> {
   return integration.rejected(error, config);
 }
 
+/** The interceptors of the package's core, or a set for an API client whose interceptors the app asked for. */
+function packageInterceptors(): AxiosInstance['interceptors'] {
+  const made = new axios.Axios({}).interceptors;
+  // Synchronous: with no interceptor of the app's, axios then runs a request as it does with no interceptor.
+  made.request.use(routeThroughPackage, undefined, { synchronous: true });
+  made.response.use(accepted, rejected);
+  return made;
+}
+
+/**
+ * One axios core for every API client of the process: its interceptors dispatch by the integration a request's config
+ * names (its defaults' INTEGRATION), whose GrafxClient's settings it carries.
+ */
+const FACADES = axiosFacades({
+  interceptors: packageInterceptors(),
+  ownInterceptors: packageInterceptors,
+  privateKeys: [INTEGRATION],
+  // Made when a request reads them, not kept: an integration's client costs nothing for its defaults.
+  defaultsOf: (context) => (context as IntegrationApi).requestDefaults(),
+  // What the app sees and sets: axios's adapter list, as on any instance; the request interceptor puts the package's
+  // adapter in front of whatever the app sets there (and the adapter a redirect hook in each request).
+  ownDefaults: (defaults) => ({
+    ...defaults,
+    adapter:
+      defaults.adapter === packageAdapter
+        ? (defaults as unknown as MarkedConfig)[INTEGRATION]?.axiosAdapter
+        : defaults.adapter,
+  }),
+});
+
 /**
  * What one integration's API client holds: its origin, the header of its last token, its 401 limit and redirect hook
  * (made on first need). Only private fields: what reaches a request config (and so an error) shows nothing of them.
  */
-class IntegrationApi {
+class IntegrationApi extends FACADES.Context {
   readonly #key: string;
   readonly #apiBaseURL: string;
   /** The API base without a trailing slash, and its origin (parts of `apiBaseURL` when it is written so: no copies). */
@@ -239,6 +257,7 @@ class IntegrationApi {
   #guard: RejectionGuard | undefined;
 
   constructor(key: string, apiBaseURL: string, shared: SharedSettings) {
+    super();
     this.#key = key;
     this.#apiBaseURL = apiBaseURL;
     const { href, origin } = apiBaseOf(apiBaseURL);
@@ -250,6 +269,25 @@ class IntegrationApi {
   /** The base URL its defaults name (as configured). */
   get apiBaseURL(): string {
     return this.#apiBaseURL;
+  }
+
+  /** axios's adapter list when its GrafxClient was made. */
+  get axiosAdapter(): AxiosRequestConfig['adapter'] {
+    return this.#shared.axiosAdapter;
+  }
+
+  /** Its defaults for a request (see FacadeCore.defaultsOf): made from the client's common ones, the last kept. */
+  requestDefaults(): AxiosInstance['defaults'] {
+    const shared = this.#shared;
+    if (shared.defaultsOf !== this || shared.defaults === undefined) {
+      shared.defaults = {
+        ...shared.commonDefaults,
+        baseURL: this.#apiBaseURL,
+        [INTEGRATION]: this,
+      } as unknown as AxiosInstance['defaults'];
+      shared.defaultsOf = this;
+    }
+    return shared.defaults;
   }
 
   /** Whether this state belongs to the API clients of `shared` (one GrafxClient). */

@@ -1,5 +1,5 @@
 // lib/core/axios-facade.ts
-// axiosFacades(): a callable AxiosInstance over a shared axios core (about 150 bytes where axios.create() costs ~5 KB).
+// axiosFacades(): callable AxiosInstances over a shared axios core, each a function and its context (where axios.create() costs ~5 KB).
 import axios, { type AxiosInstance, type AxiosRequestConfig, type CreateAxiosDefaults } from 'axios';
 
 type Interceptors = AxiosInstance['interceptors'];
@@ -20,18 +20,17 @@ export interface AxiosContext {
 }
 
 /** The axios core that facades share: interceptors for all of them, and how to make a facade its own set. */
-export interface FacadeCore<S = unknown> {
+export interface FacadeCore {
   readonly interceptors: Interceptors;
   /** A new set of interceptors holding the core's own (then the app's go after them). */
   ownInterceptors(): Interceptors;
   /** Keys of the defaults that are the core's own: `create()` leaves them out of the instance it makes. */
   readonly privateKeys: readonly string[];
   /**
-   * The defaults of the facade made for `seed` until the app reads or sets its own: made when axios reads them (for
-   * a request), never kept per facade, so that a facade costs nothing for them. Must not depend on anything but
-   * `seed`'s fixed data (the last ones made are handed out again to the same facade).
+   * The defaults of `context`'s facade until the app reads or sets its own: asked for whenever axios reads them (for a
+   * request: up to four times), never kept on the context, so that a facade costs nothing for them.
    */
-  defaultsOf(seed: S): Defaults;
+  defaultsOf(context: AxiosContext): Defaults;
   /** What the app sees of a copy of a facade's defaults (made when the app first reads them, or for `create()`). */
   ownDefaults?(defaults: Defaults): Defaults;
 }
@@ -39,8 +38,8 @@ export interface FacadeCore<S = unknown> {
 const CONTEXT = Symbol('express-grafx-auth.axiosContext');
 const CORE = Symbol('express-grafx-auth.axiosCore');
 
-/** What axios's methods get as `this`: the facade's seed; defaults and interceptors from the core until made its own. */
-type FacadeContext = AxiosContext & { readonly [CORE]: FacadeCore<never>; readonly seed: unknown };
+/** What axios's methods get as `this`: a context of the core; defaults and interceptors from the core until its own. */
+type FacadeContext = AxiosContext & { readonly [CORE]: FacadeCore };
 
 interface Facade {
   [CONTEXT]?: FacadeContext;
@@ -139,36 +138,30 @@ const FACADE_PROTOTYPE: object = Object.create(Function.prototype, {
   },
 });
 
-/** The seed of a facade made by axiosFacades() (undefined for any other value). */
-export function facadeSeed(value: unknown): unknown {
-  return typeof value === 'function' ? (value as Facade)[CONTEXT]?.seed : undefined;
+/** The context of a facade made by axiosFacades() (undefined for any other value). */
+export function facadeContext(value: unknown): AxiosContext | undefined {
+  return typeof value === 'function' ? (value as Facade)[CONTEXT] : undefined;
 }
 
 /**
- * A maker of AxiosInstances on `core`, one per `seed` (what the core's defaultsOf() makes their defaults from):
- * callable like one (`api(config)`, `api(url, config)`), with every method of one. Each holds a function and a context
- * of one field (its seed: the defaults are made when a request reads them, the core's interceptors are inherited)
- * until the app reads its methods (each bound once), `defaults` (copied once) or `interceptors` (made its own once,
- * the core's first).
+ * The facades of `core`: `Context`, the class their contexts are made of (subclass it: what axios's methods get as
+ * `this`, inheriting axios's methods, the core's interceptors and the defaults the core makes for it), and
+ * `facadeOf(context)`, an AxiosInstance over one context: callable like one (`api(config)`, `api(url, config)`), with
+ * every method of one. A facade holds a function and its context until the app reads its methods (each bound once),
+ * `defaults` (copied once) or `interceptors` (made its own once, the core's first).
  */
-export function axiosFacades<S>(core: FacadeCore<S>): (seed: S) => AxiosInstance {
-  // The defaults made last, and for which context: the reads of one request (axios reads them up to four times).
-  let lastContext: FacadeContext | undefined;
-  let lastDefaults: Defaults | undefined;
-  const defaultsOf = (context: FacadeContext): Defaults => {
-    if (context !== lastContext || lastDefaults === undefined) {
-      lastDefaults = core.defaultsOf(context.seed as S);
-      lastContext = context;
-    }
-    return lastDefaults;
-  };
-  // What every context of this core inherits: axios's methods, the core's interceptors, the core, the defaults made
-  // from the seed (until the app's own shadow them: an own data property, as `interceptors` once made its own).
-  const shared: object = Object.create(axios.Axios.prototype, {
+export function axiosFacades(core: FacadeCore): {
+  Context: abstract new () => AxiosContext;
+  facadeOf(context: AxiosContext): AxiosInstance;
+} {
+  // Named as axios's own class: stack traces of a facade's subclass-less contexts read `Axios.request`.
+  const Context = function Axios() {} as unknown as abstract new () => AxiosContext;
+  Context.prototype = Object.create(axios.Axios.prototype, {
     interceptors: { value: core.interceptors, writable: true, enumerable: true, configurable: true },
+    // Made by the core whenever read, until the app's own shadow them (an own data property, as `interceptors`).
     defaults: {
       get(this: FacadeContext): Defaults {
-        return defaultsOf(this);
+        return core.defaultsOf(this);
       },
       set(this: FacadeContext, value: Defaults) {
         own(this, 'defaults', value);
@@ -177,23 +170,19 @@ export function axiosFacades<S>(core: FacadeCore<S>): (seed: S) => AxiosInstance
       configurable: true,
     },
     [CORE]: { value: core },
-  });
-  // A constructor rather than Object.create(): its objects are one field (the seed), without spare slots.
-  // Named as axios's own class: stack traces read `Axios.request`, as for any axios instance.
-  const Context = function Axios(this: { seed: unknown }, seed: S) {
-    this.seed = seed;
-  } as unknown as new (
-    seed: S,
-  ) => FacadeContext & { request(configOrUrl: unknown, config?: unknown): Promise<unknown> };
-  Context.prototype = shared;
-  return (seed) => {
+  }) as AxiosContext;
+  const facadeOf = (context: AxiosContext): AxiosInstance => {
     // A named function that finds its context through itself: no closure context per facade. (Not bind(): it works
     // out a name, "bound request", for every function it makes.)
     const facade = function facade(configOrUrl: unknown, config?: unknown) {
-      return (contextOf(facade as Facade) as unknown as InstanceType<typeof Context>).request(configOrUrl, config);
+      const own = contextOf(facade as Facade) as unknown as {
+        request(configOrUrl: unknown, config?: unknown): unknown;
+      };
+      return own.request(configOrUrl, config);
     } as unknown as AxiosInstance & Facade;
     Object.setPrototypeOf(facade, FACADE_PROTOTYPE);
-    Object.defineProperty(facade, CONTEXT, { value: new Context(seed) });
+    Object.defineProperty(facade, CONTEXT, { value: context });
     return facade;
   };
+  return { Context, facadeOf };
 }

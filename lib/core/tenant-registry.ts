@@ -14,7 +14,6 @@ import {
 } from './options.js';
 import { createRedactor, quotedKey, sanitizeServerText } from './redaction.js';
 import type { Tenant } from './tenant.js';
-import { storeKey } from './token-store.js';
 import { LazyLRU } from './lazy-lru.js';
 
 /** After a reload of credentials failed, the held ones are used this long before the loader is asked again. */
@@ -58,8 +57,6 @@ export class TenantRegistry {
   // held and still the most recently used, so a look-up of its key needs no walk.
   #lastKey: string | undefined;
   #lastTenant: Tenant | undefined;
-  /** What, besides URL and client, decides which token the login server grants: the audience and any tokenParams. */
-  readonly #requestIdentity: string;
 
   /** @param closing the client's: aborting it ends every wait for the loader (GRAFX_CLIENT_CLOSED) and aborts its signal. */
   constructor(options: ResolvedOptions, hooks: TenantHooks, closing: AbortSignal) {
@@ -70,8 +67,6 @@ export class TenantRegistry {
     this.#logger = options.logger;
     this.#hooks = hooks;
     this.#waits = new BoundedWaits(closing);
-    const { audience, tokenParams } = options;
-    this.#requestIdentity = tokenParams.length === 0 ? audience : JSON.stringify([audience, tokenParams]);
     // 'set' is a reload replacing a tenant: `rotated` says so once the new one is held.
     this.#cache = new LinkedLRU<Tenant>(options.cacheMax, (_tenant, key, reason) => {
       this.#forgetLast();
@@ -235,14 +230,9 @@ export class TenantRegistry {
   }
 
   #create(key: string, integration: ResolvedIntegration, reloadAt: number): Tenant {
-    const { store, tokenURL } = this.#options;
-    const { clientId, clientSecret } = integration;
-    const fleetKey =
-      store === undefined ? undefined : storeKey(tokenURL, this.#requestIdentity, clientId, clientSecret);
     return {
       key,
       integration,
-      storeKey: fleetKey,
       reloadAt,
       record: undefined,
       renewals: 0,

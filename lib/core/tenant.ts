@@ -14,8 +14,6 @@ import type { GrafxWorkflows } from './workflows.js';
 export interface Tenant extends LinkedEntry<Tenant> {
   readonly key: string;
   readonly integration: ResolvedIntegration;
-  /** The key of its token in the shared store, when one is configured. */
-  readonly storeKey: string | undefined;
   /** When the loader is asked for its credentials again (Infinity for a static integration). */
   reloadAt: number;
   /**

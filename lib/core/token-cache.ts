@@ -11,6 +11,7 @@ import { TokenEndpoint } from './token-endpoint.js';
 import type { TokenAcquisitionMessage } from './diagnostics.js';
 import type { Telemetry } from './telemetry.js';
 import { type TokenRecord, tokenRecord } from './token-record.js';
+import { storeKey } from './token-store.js';
 import { LazyLRU } from './lazy-lru.js';
 
 /** Where the token cache finds an integration's credentials (the client's TenantRegistry). */
@@ -57,6 +58,9 @@ export class TokenCache {
   /** The token fetches in flight, by integration: shared until settled, even once the LRU evicted their entry. */
   readonly #pending = new InFlight<TokenRecord>();
   readonly #fleet: FleetTokenFetch | undefined;
+  readonly #tokenURL: string;
+  /** What, besides URL and client, decides which token the login server grants: the audience and any tokenParams. */
+  readonly #requestIdentity: string;
   readonly #telemetry: Telemetry;
   readonly #closing: AbortController;
   /** `#closing.signal.aborted`, as a plain field: read on every request (AbortSignal's getter checks its receiver). */
@@ -81,6 +85,9 @@ export class TokenCache {
     this.#endpoint = new TokenEndpoint(options, closing);
     this.#clock = options.clock;
     this.#refreshWindowMs = options.refreshWindowMs;
+    this.#tokenURL = options.tokenURL;
+    const { audience, tokenParams } = options;
+    this.#requestIdentity = tokenParams.length === 0 ? audience : JSON.stringify([audience, tokenParams]);
     if (options.store !== undefined) {
       const { clock, timeoutMs, logger } = options;
       this.#fleet = new FleetTokenFetch(options.store, { clock, timeoutMs, logger, telemetry, closing });
@@ -94,10 +101,8 @@ export class TokenCache {
     });
     this.#cache = new LRUCache<string, TokenRecord, FetchContext>({
       max: options.cacheMax,
-      perf: { now: options.clock },
-      // Read the clock on each check: the default (1 ms) caches it with a timer made every millisecond under load,
-      // which costs requests more than the clock itself.
-      ttlResolution: 0,
+      // No ttl: every read checks the record's own times (usableUntil, refreshDueAt), and lru-cache's ttl would set
+      // aside two numbers per slot, tenants or not. An unusable record is replaced by the next fetch (see #load).
       // An evicted integration's fetch in flight still answers the callers waiting for it (and #pending new ones).
       ignoreFetchAbort: true,
       // Each held tenant's `record` is the token cached for its key, kept so here, where every store, renewal and
@@ -112,7 +117,7 @@ export class TokenCache {
         const tenant = this.#tenants.held?.(key);
         if (tenant?.record === record) tenant.record = undefined;
       },
-      fetchMethod: (key, stale, { options: entry, context }) => this.#fetchToken(key, stale, entry, context),
+      fetchMethod: (key, stale, { context }) => this.#fetchToken(key, stale, context),
     });
   }
 
@@ -221,7 +226,10 @@ export class TokenCache {
   #load(integration: string, forceRefresh: boolean, rejected?: string, held?: Tenant): Promise<TokenRecord> {
     return this.#pending.run(integration, async () => {
       const tenant = held ?? (await this.#tenants.tenant(integration));
-      const record = await this.#cache.fetch(integration, { forceRefresh, context: { tenant, rejected } });
+      // A record no longer usable is fetched anew (lru-cache, without a ttl, would hand it back).
+      const cached = this.#cache.peek(integration);
+      const force = forceRefresh || (cached !== undefined && this.#clock() >= cached.usableUntil);
+      const record = await this.#cache.fetch(integration, { forceRefresh: force, context: { tenant, rejected } });
       if (record === undefined) throw new Error(`express-grafx-auth: no token for "${integration}"`);
       return record;
     });
@@ -248,12 +256,7 @@ export class TokenCache {
       .catch(() => undefined);
   }
 
-  async #fetchToken(
-    key: string,
-    stale: TokenRecord | undefined,
-    entry: LRUCache.FetcherOptions<string, TokenRecord, FetchContext>['options'],
-    context: FetchContext,
-  ): Promise<TokenRecord> {
+  async #fetchToken(key: string, stale: TokenRecord | undefined, context: FetchContext): Promise<TokenRecord> {
     const integration = context.tenant.integration;
     if (this.#closing.signal.aborted) throw clientClosedError(key);
     const failure = this.#failures.get(key);
@@ -273,7 +276,11 @@ export class TokenCache {
       asked = true;
       return this.#grant(integration);
     };
-    const fleetKey = context.tenant.storeKey;
+    // Its key in the shared store, worked out per fetch (an HMAC: not kept on every held tenant).
+    const fleetKey =
+      this.#fleet === undefined
+        ? undefined
+        : storeKey(this.#tokenURL, this.#requestIdentity, integration.clientId, integration.clientSecret);
     const message: TokenAcquisitionMessage = { integration: key, source: undefined, renewal };
     const acquire = async (): Promise<TokenRecord> => {
       const acquired = await (this.#fleet === undefined || fleetKey === undefined
@@ -285,8 +292,6 @@ export class TokenCache {
     try {
       const record = await this.#telemetry.traceToken(message, acquire);
       this.#failures.delete(key);
-      // The cache entry lives exactly as long as the token may be handed out.
-      entry.ttl = Math.max(1, record.usableUntil - this.#clock());
       const durationMs = Math.round(performance.now() - started);
       const source = asked ? 'login-server' : 'store';
       context.tenant.renewals += 1;
