@@ -114,7 +114,8 @@ function nodeRedisCluster(
     target,
     emitter: cluster,
     ready: () => cluster.isOpen && (cluster.isReady ?? cluster.masters.length > 0),
-    ping: () => cluster.sendCommand(undefined, true, ['PING']),
+    // once its connect() is done: until then a node-redis cluster refuses every command ("The client is offline")
+    ping: () => connected.then(() => cluster.sendCommand(undefined, true, ['PING'])),
     // after its connect() settled: node-redis 5 destroyed while discovering still makes its nodes' clients after it
     close: () => {
       void connected

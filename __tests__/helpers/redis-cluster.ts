@@ -122,6 +122,14 @@ export class RedisCluster {
     await Promise.all(masters.map(({ port }) => this.#ask((client) => client.flushall(), port)));
   }
 
+  /** The keys matching `pattern` on every master (KEYS on one node sees only that node's slots). */
+  async keys(pattern: string): Promise<string[]> {
+    const nodes = parseNodes(String(await this.#ask((client) => client.cluster('NODES'))));
+    const masters = nodes.filter((node) => node.flags.includes('master') && !node.flags.includes('fail'));
+    const keys = await Promise.all(masters.map(({ port }) => this.#ask((client) => client.keys(pattern), port)));
+    return keys.flat();
+  }
+
   /** Kills every node and removes their files. */
   async stop(): Promise<void> {
     await Promise.all(this.nodes.map((node) => node.stop()));
@@ -177,6 +185,26 @@ export class RedisCluster {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
+}
+
+/**
+ * One cluster for the test file's blocks that use it: started before the first of their tests, stopped after the
+ * last; before each test it is whole again and empty (restore()).
+ */
+export function useRedisCluster(): () => RedisCluster {
+  let cluster: RedisCluster | undefined;
+  const started = (): RedisCluster => {
+    if (cluster === undefined) throw new Error('useRedisCluster(): the cluster is used before its beforeAll ran');
+    return cluster;
+  };
+  beforeAll(async () => {
+    cluster = await RedisCluster.start();
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+  beforeEach(() => started().restore(), 60_000);
+  return started;
 }
 
 interface ClusterNode {

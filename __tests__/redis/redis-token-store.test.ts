@@ -1,15 +1,29 @@
 // __tests__/redis/redis-token-store.test.ts
-// RedisTokenStore and the shared-store path of the core, with each supported client, against a real redis-server.
+// RedisTokenStore and the shared-store path of the core, with each supported client, on a real redis-server and Cluster.
 import type { EventEmitter } from 'node:events';
-import Redis from 'ioredis';
+import Redis, { Cluster } from 'ioredis';
 import express from 'express';
 import request from 'supertest';
 import { type GrafxClientOptions, GrafxAuthError, createGrafxClient, grafxAuth } from 'express-grafx-auth';
 import { RedisTokenStore } from 'express-grafx-auth/redis';
 import { useStandIn } from '../helpers/stand-in.js';
 import { storeKey } from '../../lib/core/token-store.js';
-import { describeWithRedis, freePort, useRedis, watchCommands } from '../helpers/redis-server.js';
-import { CLIENT_KINDS, type ClientKind } from '../helpers/redis-clients.js';
+import {
+  type CommandWatch,
+  type UsedRedis,
+  describeWithRedis,
+  freePort,
+  useRedis,
+  watchCommands,
+} from '../helpers/redis-server.js';
+import { type RedisCluster, describeWithRedisCluster, useRedisCluster } from '../helpers/redis-cluster.js';
+import {
+  CLIENT_KINDS,
+  CLUSTER_CLIENT_KINDS,
+  type ClientKind,
+  type ClusterClientKind,
+  type StoreClient,
+} from '../helpers/redis-clients.js';
 import { sleep, trackUnhandledRejections } from '../helpers/serve.js';
 
 const SECRET = 'fleet-secret-must-never-reach-redis';
@@ -20,20 +34,103 @@ type StoreOptions = Omit<ConstructorParameters<typeof RedisTokenStore>[0], 'clie
 
 describeWithRedis('RedisTokenStore', () => {
   describe.each(CLIENT_KINDS.map((kind) => [kind.name, kind] as const))('with %s', (_name, kind) => {
-    storeTests(kind);
+    storeTests(singleNode(useRedis(), kind));
+  });
+  // The same tests on one Redis Cluster (the cluster matrix's helper), with each cluster client; see storeTests
+  // for the few that stay single-node.
+  describeWithRedisCluster('on a Redis Cluster', () => {
+    const cluster = useRedisCluster();
+    describe.each(CLUSTER_CLIENT_KINDS.map((kind) => [kind.name, kind] as const))('with %s', (_name, kind) => {
+      storeTests(onCluster(cluster, kind));
+    });
   });
   badOptionTests();
 });
 
-function storeTests(kind: ClientKind): void {
+/** Where a row of storeTests runs: a client kind, and the Redis (one server, or a cluster) its clients talk to. */
+interface StoreBackend {
+  /** A new client of the row's kind for a store; closed after the block. */
+  storeClient(): StoreClient;
+  /** A plain client for looking at and planting keys (one key per command: a Cluster routes it). */
+  raw(): Redis | Cluster;
+  /** Every key matching `pattern` (on a cluster: on every master). */
+  keys(pattern: string): Promise<string[]>;
+  /** Empties the Redis. */
+  flush(): Promise<void>;
+  /** MONITOR on the Redis (on a cluster: on every node). */
+  watch(): Promise<CommandWatch>;
+  /** The row's redis-server and client kind; undefined on a cluster. */
+  readonly single?: { used: UsedRedis; kind: ClientKind };
+}
+
+function singleNode(used: UsedRedis, kind: ClientKind): StoreBackend {
+  return {
+    storeClient: () => used.storeClient(kind),
+    raw: () => used.connect(),
+    keys: (pattern) => used.connect().keys(pattern),
+    flush: async () => {
+      await used.connect().flushall();
+    },
+    watch: () => watchCommands(used.server.port),
+    single: { used, kind },
+  };
+}
+
+/** A row on the file's cluster (emptied before each test by useRedisCluster); its clients closed after the block. */
+function onCluster(cluster: () => RedisCluster, kind: ClusterClientKind): StoreBackend {
+  const opened: StoreClient[] = [];
+  let raw: Cluster | undefined;
+  afterAll(() => {
+    for (const client of opened.splice(0)) client.close();
+    raw?.disconnect();
+  });
+  return {
+    storeClient: () => {
+      const client = kind.connect(cluster().startupNodes);
+      opened.push(client);
+      return client;
+    },
+    raw: () => {
+      if (raw === undefined) {
+        raw = new Cluster(cluster().startupNodes, { redisOptions: { maxRetriesPerRequest: 1 } });
+        raw.on('error', () => undefined);
+      }
+      return raw;
+    },
+    keys: (pattern) => cluster().keys(pattern),
+    flush: () => cluster().restore(),
+    watch: async () => {
+      const running = cluster().nodes.filter((node) => node.running);
+      const watches = await Promise.all(running.map((node) => watchCommands(node.port)));
+      return {
+        get seen() {
+          return watches.flatMap((watch) => watch.seen);
+        },
+        settled: async () => {
+          await Promise.all(watches.map((watch) => watch.settled()));
+        },
+        stop: () => {
+          for (const watch of watches) watch.stop();
+        },
+      };
+    },
+  };
+}
+
+/**
+ * The store's tests with the row's client. Those that stop or freeze the whole Redis (down at start, lost
+ * mid-run, slow, a late lock) and the lazy-connect one run single-node only: on a cluster, a node lost or frozen
+ * longer than the node timeout is a failover, which the cluster matrix's failover fleets cover per client
+ * (redis-cluster.test.ts).
+ */
+function storeTests(backend: StoreBackend): void {
   const unhandled = trackUnhandledRejections();
-  const used = useRedis();
   const standIn = useStandIn({ clients: [{ clientId: CLIENT_ID, clientSecret: SECRET }] });
   let warnings: string[];
-  const connect = used.connect;
-  /** A store on a new client of this row's kind (of the test's server, or of `url`). */
-  const store = (extra: StoreOptions = {}, url?: string): RedisTokenStore =>
-    new RedisTokenStore({ ...used.storeClient(kind, url).target, commandTimeoutMs: 2000, ...extra });
+  const connect = backend.raw;
+  /** A store on a new client of this row's kind. */
+  const store = (extra: StoreOptions = {}): RedisTokenStore =>
+    new RedisTokenStore({ ...backend.storeClient().target, commandTimeoutMs: 2000, ...extra });
   const integrationKey = (): string => storeKey(standIn.tokenURL, 'https://chiligrafx.com', CLIENT_ID, SECRET);
   const logger = { warn: (message: string) => warnings.push(message) };
   const options = (store: RedisTokenStore, extra: Partial<GrafxClientOptions> = {}): GrafxClientOptions => ({
@@ -43,8 +140,8 @@ function storeTests(kind: ClientKind): void {
     timeoutMs: 1000,
     ...extra,
   });
-  const rawValues = async (client: Redis): Promise<string> => {
-    const keys = await client.keys('*');
+  const rawValues = async (client: Redis | Cluster): Promise<string> => {
+    const keys = await backend.keys('*');
     const values = await Promise.all(keys.map((key) => client.get(key)));
     return JSON.stringify([keys, values]);
   };
@@ -53,6 +150,11 @@ function storeTests(kind: ClientKind): void {
     warnings = [];
   });
   afterEach(() => expect(unhandled).toEqual([]));
+  /** A test needing the row's single redis-server (see above). */
+  const singleNodeOnly = (name: string, test: (used: UsedRedis, kind: ClientKind) => Promise<void>): void => {
+    const { single } = backend;
+    if (single !== undefined) it(name, () => test(single.used, single.kind));
+  };
 
   it('stores the token under the prefix and a keyed hash (hash tag), with a TTL ending at expiry; never the secret', async () => {
     const client = connect();
@@ -61,7 +163,7 @@ function storeTests(kind: ClientKind): void {
     const key = `app1:token:{${integrationKey()}}`;
     // the fetch lock is released behind the answer
     for (let i = 0; i < 100 && (await client.exists(`app1:lock:{${integrationKey()}}`)) === 1; i++) await sleep(20);
-    expect(await client.keys('app1:*')).toEqual([key]);
+    expect(await backend.keys('app1:*')).toEqual([key]);
     const ttl = await client.pttl(key);
     expect(ttl).toBeGreaterThan(36_000_000 - 60_000);
     expect(ttl).toBeLessThanOrEqual(36_000_000);
@@ -78,7 +180,7 @@ function storeTests(kind: ClientKind): void {
     const everything = await rawValues(client);
     expect(everything).not.toContain(token);
     expect(everything).not.toContain(SECRET);
-    const [value] = await Promise.all((await client.keys('grafx-auth:token:*')).map((k) => client.get(k)));
+    const [value] = await Promise.all((await backend.keys('grafx-auth:token:*')).map((k) => client.get(k)));
     expect(Object.keys(JSON.parse(value!)).sort()).toEqual(['fp', 'v', 'x']);
 
     // Another instance with the same key reads it (no token request); one with another key cannot and asks anew.
@@ -105,10 +207,10 @@ function storeTests(kind: ClientKind): void {
   });
 
   // node-redis has no lazy connection (the app connects it)
-  const lazyConnect = (name: string, test: () => Promise<void>): void => {
-    if (kind.name.startsWith('io')) it(name, test);
+  const lazyConnect = (name: string, test: (used: UsedRedis, kind: ClientKind) => Promise<void>): void => {
+    if (backend.single?.kind.name.startsWith('io')) singleNodeOnly(name, test);
   };
-  lazyConnect('works with a client made with lazyConnect: true (its first command connects)', async () => {
+  lazyConnect('works with a client made with lazyConnect: true (its first command connects)', async (used, kind) => {
     const lazy = (): RedisTokenStore =>
       new RedisTokenStore({ ...used.storeClient(kind, undefined, { lazy: true }).target });
     const token = await createGrafxClient(options(lazy())).getToken();
@@ -188,26 +290,32 @@ function storeTests(kind: ClientKind): void {
     expect(standIn.counts.tokenRequests).toBe(1);
   });
 
-  it('works with Redis down at start: per-instance tokens, one warning, no secret in it', async () => {
-    const dead = store({}, `redis://127.0.0.1:${await freePort()}`);
-    const app = express();
-    const auth = grafxAuth(options(dead));
-    const faults: unknown[] = [];
-    auth.client.on('storeFault', (event) => faults.push(event));
-    app.use(auth);
-    app.get('/templates', async (req, res) => {
-      res.json((await req.grafx.api.get('/templates')).data);
-    });
-    for (let i = 0; i < 5; i++) await request(app).get('/templates').expect(200);
-    expect(standIn.counts.tokenRequests).toBe(1);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/token store is unavailable/);
-    expect(warnings.join()).not.toContain(SECRET);
-    expect(faults).toHaveLength(1); // the storeFault event, once per outage
-    expect(auth.client.health().store).toEqual({ configured: true, down: true });
-  });
+  singleNodeOnly(
+    'works with Redis down at start: per-instance tokens, one warning, no secret in it',
+    async (used, kind) => {
+      const dead = new RedisTokenStore({
+        ...used.storeClient(kind, `redis://127.0.0.1:${await freePort()}`).target,
+        commandTimeoutMs: 2000,
+      });
+      const app = express();
+      const auth = grafxAuth(options(dead));
+      const faults: unknown[] = [];
+      auth.client.on('storeFault', (event) => faults.push(event));
+      app.use(auth);
+      app.get('/templates', async (req, res) => {
+        res.json((await req.grafx.api.get('/templates')).data);
+      });
+      for (let i = 0; i < 5; i++) await request(app).get('/templates').expect(200);
+      expect(standIn.counts.tokenRequests).toBe(1);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/token store is unavailable/);
+      expect(warnings.join()).not.toContain(SECRET);
+      expect(faults).toHaveLength(1); // the storeFault event, once per outage
+      expect(auth.client.health().store).toEqual({ configured: true, down: true });
+    },
+  );
 
-  it('survives Redis lost mid-run, and shares again once it is back', async () => {
+  singleNodeOnly('survives Redis lost mid-run, and shares again once it is back', async (used, kind) => {
     const client = used.storeClient(kind);
     const grafx = createGrafxClient(options(new RedisTokenStore({ ...client.target })));
     await grafx.getToken();
@@ -232,43 +340,48 @@ function storeTests(kind: ClientKind): void {
     expect(warnings).toHaveLength(1);
   });
 
-  it('bounds a slow Redis by its command timeout and goes on with a per-instance token', async () => {
-    const client = used.storeClient(kind);
-    await client.ping();
-    const grafx = createGrafxClient(options(new RedisTokenStore({ ...client.target, commandTimeoutMs: 100 })));
-    used.server.pause();
-    try {
-      const token = await grafx.getToken();
-      expect(token).toEqual(expect.any(String));
-      expect(standIn.counts.tokenRequests).toBe(1);
-      expect(warnings).toHaveLength(1);
-      // while the store is left alone, a new need does not wait on it again
-      grafx.clearTokens();
-      standIn.revokeTokens();
-      await grafx.getToken();
-      expect(warnings).toHaveLength(1);
-    } finally {
-      used.server.resume();
-    }
-  });
+  singleNodeOnly(
+    'bounds a slow Redis by its command timeout and goes on with a per-instance token',
+    async (used, kind) => {
+      const client = used.storeClient(kind);
+      await client.ping();
+      const grafx = createGrafxClient(options(new RedisTokenStore({ ...client.target, commandTimeoutMs: 100 })));
+      used.server.pause();
+      try {
+        const token = await grafx.getToken();
+        expect(token).toEqual(expect.any(String));
+        expect(standIn.counts.tokenRequests).toBe(1);
+        expect(warnings).toHaveLength(1);
+        // while the store is left alone, a new need does not wait on it again
+        grafx.clearTokens();
+        standIn.revokeTokens();
+        await grafx.getToken();
+        expect(warnings).toHaveLength(1);
+      } finally {
+        used.server.resume();
+      }
+    },
+  );
 
-  it('releases a lock whose command timed out but ran late (no lock nobody holds, for its TTL)', async () => {
-    const client = used.storeClient(kind);
-    await client.ping();
-    const timed = new RedisTokenStore({ ...client.target, commandTimeoutMs: 100 });
-    used.server.pause();
-    try {
-      await expect(timed.acquireLock('late', 60_000)).rejects.toThrow(/did not answer within 100 ms/);
-    } finally {
-      used.server.resume();
-    }
-    await client.ping(); // the commands sent before it have run: the late lock, then its release
-    expect(await connect().exists('grafx-auth:lock:{late}')).toBe(0);
-  });
+  singleNodeOnly(
+    'releases a lock whose command timed out but ran late (no lock nobody holds, for its TTL)',
+    async (used, kind) => {
+      const client = used.storeClient(kind);
+      await client.ping();
+      const timed = new RedisTokenStore({ ...client.target, commandTimeoutMs: 100 });
+      used.server.pause();
+      try {
+        await expect(timed.acquireLock('late', 60_000)).rejects.toThrow(/did not answer within 100 ms/);
+      } finally {
+        used.server.resume();
+      }
+      await client.ping(); // the commands sent before it have run: the late lock, then its release
+      expect(await connect().exists('grafx-auth:lock:{late}')).toBe(0);
+    },
+  );
 
   it('never sends a token or the secret as an argument of EVAL, EVALSHA or FCALL (watched with MONITOR)', async () => {
-    const watch = await watchCommands(used.server.port);
-    const { seen } = watch;
+    const watch = await backend.watch();
     try {
       const tokens: string[] = [];
       for (const encryptionKey of [undefined, ENCRYPTION_KEY]) {
@@ -280,14 +393,15 @@ function storeTests(kind: ClientKind): void {
         await a.api().get('/templates'); // a 401: compare-and-delete, the lock, a new record
         await b.api().get('/templates');
         tokens.push(await a.getToken());
-        await connect().flushall(); // no record to adopt: a token request, which fails and is shared
+        await backend.flush(); // no record to adopt: a token request, which fails and is shared
         standIn.tokenFault('server-error', { times: 1 });
         a.clearTokens();
         await expect(a.getToken()).rejects.toMatchObject({ code: 'GRAFX_TOKEN_SERVER_ERROR' });
-        await connect().flushall();
+        await backend.flush();
         await Promise.all([a.close(), b.close()]);
       }
       await watch.settled();
+      const { seen } = watch;
       const scripts = seen.filter(([name = '']) => /^(EVAL|EVALSHA|EVAL_RO|EVALSHA_RO|FCALL|FCALL_RO)$/i.test(name));
       expect(new Set(scripts.map((args) => args[1])).size).toBeGreaterThanOrEqual(4); // read, lock, release, delete
       const secrets = [...tokens, SECRET];
@@ -303,7 +417,7 @@ function storeTests(kind: ClientKind): void {
   });
 
   it('adds no event listeners per operation', async () => {
-    const client = used.storeClient(kind);
+    const client = backend.storeClient();
     await client.ping();
     const emitter: EventEmitter = client.emitter;
     const before = emitter.eventNames().map((name) => [name, emitter.listenerCount(name)]);
