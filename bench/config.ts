@@ -48,7 +48,10 @@ export interface BenchConfig {
     churnAt: number[];
     resultsPath: string;
   };
-  /** `lookup`: run scenario 8 alone (BENCH_ONLY=lookup); `cold`: the cold-start bursts alone (BENCH_ONLY=cold). */
+  /**
+   * `lookup`: run scenario 8 alone (BENCH_ONLY=lookup); `cold`: the cold-start bursts alone (BENCH_ONLY=cold);
+   * `tenants`: scenario 6 alone, its ratio printed (BENCH_ONLY=tenants).
+   */
   only: string | undefined;
   /** Scenario 9: cold-start bursts, rounds (each runs the package and every unbounded fan-out once). */
   coldStart: { rounds: number };

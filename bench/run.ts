@@ -707,6 +707,17 @@ async function main(): Promise<void> {
   );
   const stand = new Child<StandInCommands>('stand-in', join(__dirname, 'stand-in-process.ts'));
   children.push(stand);
+  if (config.only === 'tenants') {
+    const tenants = await tenantsScenario(stand);
+    await stand.stop();
+    const { cpuRatio, multi, single, coldShare } = tenants;
+    console.log(
+      `6. Many tenants: single / many ${cpuRatio.median.toFixed(3)} × by CPU (middle half ${cpuRatio.q1.toFixed(3)}–` +
+        `${cpuRatio.q3.toFixed(3)}); ${multi.cpuMicrosPerRequest.toFixed(1)} vs ${single.cpuMicrosPerRequest.toFixed(1)} ` +
+        `µs CPU/req; ${(coldShare * 100).toFixed(2)} % of requests loaded their tenant`,
+    );
+    return;
+  }
   if (config.only === 'cold') {
     const coldStarts = await coldStartScenario(stand, config.coldStart.rounds, log, (child) => children.push(child));
     await stand.stop();
