@@ -52,11 +52,41 @@ function expectNothingSecret(result: CliResult, secret: string): void {
 
 /** A TCP port nothing listens on (it listened a moment ago). */
 async function closedPort(): Promise<number> {
+  return (await freePorts(1))[0] as number;
+}
+
+/** Whether `port` could be bound on 127.0.0.1 now (it is then closed again). */
+async function bindable(port: number): Promise<{ port: number; close(): Promise<void> } | undefined> {
   const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
+  const bound = await new Promise<boolean>((done) => {
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => done(true));
+  });
+  if (!bound) return undefined;
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  };
+}
+
+/**
+ * A port p such that p … p + count − 1 were all free just now (the stand-in's `--port p` takes p and p + 1). Another
+ * test's server may still take one meanwhile: the test that uses them starts again on another pair if so.
+ */
+async function freePorts(count: number): Promise<number[]> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const first = await bindable(0);
+    if (first === undefined) continue;
+    const held = [first];
+    for (let next = 1; next < count; next++) {
+      const more = await bindable(first.port + next);
+      if (more === undefined) break;
+      held.push(more);
+    }
+    await Promise.all(held.map((server) => server.close()));
+    if (held.length === count) return held.map((server) => server.port);
+  }
+  throw new Error(`no ${count} free ports in a row`);
 }
 
 describe('check', () => {
@@ -340,10 +370,22 @@ describe('stand-in', () => {
   ])(
     'prints its URLs and test credentials, serves check, and stops cleanly on %s (exit 0, ports closed)',
     async (signal, fixedPort) => {
-      const port = fixedPort ? await closedPort() : 0;
-      const child = startCli(['stand-in', '--json', '--port', String(port), '--scopes', 'template:list template:read']);
-      const done = finished(child);
-      const announced = JSON.parse(await firstLine(child)) as {
+      // With a fixed port, two free ports in a row; if another test's server took one meanwhile, another pair.
+      let port = 0;
+      let child: ReturnType<typeof startCli> | undefined;
+      let done: ReturnType<typeof finished> | undefined;
+      let line: string | undefined;
+      for (let attempt = 0; line === undefined; attempt++) {
+        port = fixedPort ? ((await freePorts(2))[0] as number) : 0;
+        child = startCli(['stand-in', '--json', '--port', String(port), '--scopes', 'template:list template:read']);
+        done = finished(child);
+        line = await firstLine(child).catch((error: unknown) => {
+          if (attempt >= 4) throw error;
+          return undefined;
+        });
+      }
+      if (child === undefined || done === undefined) throw new Error('no stand-in started');
+      const announced = JSON.parse(line) as {
         tokenURL: string;
         apiBaseURL: string;
         clientId: string;
