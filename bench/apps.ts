@@ -5,6 +5,7 @@ import { createAuthRefresh } from 'axios-auth-refresh';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 import { type GrafxClient, createGrafxClient, grafxAuth } from 'express-grafx-auth';
 import type { RequestListener } from 'node:http';
+import { noopMiddleware } from './noop-middleware.js';
 import { RouteCpuMeter } from './route-cpu.js';
 import {
   BENCH_ENVIRONMENT,
@@ -231,30 +232,6 @@ export async function buildApp(
     ...(tenantStats === undefined ? {} : { tenantStats }),
     ...(tenantCounts === undefined ? {} : { tenantCounts }),
     ...(routeCpu === undefined ? {} : { routeCpu, listener: routeCpu.wrap(app) }),
-  };
-}
-
-/**
- * What one more Express layer costs by itself: it does what grafxAuth's warm path must (a context object of the same
- * shape on the request, from values prepared once), nothing else.
- */
-async function noopMiddleware(client: GrafxClient): Promise<RequestHandler> {
-  const { integration, environment, token, expiresAt, api, paginate, generateOutput, waitForTask, scopes, download } =
-    await client.context();
-  return (req, _res, next) => {
-    req.grafx = {
-      integration,
-      environment,
-      token,
-      expiresAt,
-      api,
-      paginate,
-      generateOutput,
-      waitForTask,
-      scopes,
-      download,
-    };
-    next();
   };
 }
 

@@ -6,6 +6,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createGrafxClient, grafxAuth } from 'express-grafx-auth';
 import { serve } from './ipc.js';
+import { noopMiddleware } from './noop-middleware.js';
 import { BENCH_ENVIRONMENT, type StandInEndpoints, apiBaseURL } from './shared.js';
 
 /** One side of an axios round: nanoseconds per call. */
@@ -127,23 +128,7 @@ serve<MicroCommands>({
     const token = await client.getToken();
     const middleware = grafxAuth(client);
     // The no-op middleware sets a context object of the same shape, from values prepared once.
-    const { integration, environment, expiresAt, api, paginate, generateOutput, waitForTask, scopes, download } =
-      await client.context();
-    const noop: RequestHandler = (req, _res, next) => {
-      req.grafx = {
-        integration,
-        environment,
-        token: 'noop',
-        expiresAt,
-        api,
-        paginate,
-        generateOutput,
-        waitForTask,
-        scopes,
-        download,
-      };
-      next();
-    };
+    const noop = await noopMiddleware(client);
     const req = { method: 'GET', url: '/hello', headers: {} } as unknown as Request;
     const res = {} as Response;
     let nexts = 0;
