@@ -4,7 +4,7 @@ import { MAX_INTEGRATION_KEY_LENGTH } from './bounds.js';
 import { BoundedWaits, type WaitLimit } from './bounded-wait.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError, clientClosedError } from './errors.js';
 import { InFlight } from './in-flight.js';
-import { RecencyLRU } from './recency-lru.js';
+import { LinkedLRU } from './linked-lru.js';
 import type { Logger } from './logger.js';
 import {
   type IntegrationLoader,
@@ -43,7 +43,7 @@ export class TenantRegistry {
   readonly #clock: () => number;
   readonly #logger: Logger;
   readonly #hooks: TenantHooks;
-  readonly #cache: RecencyLRU<Tenant>;
+  readonly #cache: LinkedLRU<Tenant>;
   /** Keys the loader did not know, remembered briefly (a negative cache, bounded). */
   readonly #unknown: LazyLRU<string, true> | undefined;
   readonly #loads = new InFlight<Tenant | undefined>();
@@ -68,7 +68,7 @@ export class TenantRegistry {
     this.#hooks = hooks;
     this.#waits = new BoundedWaits(closing);
     // 'set' is a reload replacing a tenant: `rotated` says so once the new one is held.
-    this.#cache = new RecencyLRU<Tenant>(options.cacheMax, (_tenant, key, reason) => {
+    this.#cache = new LinkedLRU<Tenant>(options.cacheMax, (_tenant, key, reason) => {
       this.#forgetLast();
       if (reason !== 'set') hooks.dropped(key);
     });
@@ -239,7 +239,8 @@ export class TenantRegistry {
       lastRenewalAt: undefined,
       api: undefined,
       workflows: undefined,
-      lruSlot: -1,
+      newer: undefined,
+      older: undefined,
     };
   }
 

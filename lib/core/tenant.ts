@@ -3,7 +3,7 @@
 import type { AxiosInstance } from 'axios';
 import type { ResolvedIntegration } from './options.js';
 import type { TokenRecord } from './token-record.js';
-import type { RecencyEntry } from './recency-lru.js';
+import type { LinkedEntry } from './linked-lru.js';
 import type { GrafxWorkflows } from './workflows.js';
 
 /**
@@ -11,7 +11,7 @@ import type { GrafxWorkflows } from './workflows.js';
  * and dropped with its token when the LRU evicts it. Per-integration helpers built once (the API client, and
  * whatever is created next to it) live here, made on first use, so that they go with their tenant.
  */
-export interface Tenant extends RecencyEntry {
+export interface Tenant extends LinkedEntry<Tenant> {
   readonly key: string;
   readonly integration: ResolvedIntegration;
   /** When the loader is asked for its credentials again (Infinity for a static integration). */
