@@ -35,12 +35,14 @@ export interface BenchConfig {
    */
   micro: { rounds: number; taskMs: number; calls: number };
   /**
-   * Scenario 8: tenants held (one child process per size), rounds of interleaved batches, milliseconds per batch, the
-   * Zipf exponent, the most tenants MSAL is given (an application per tenant), the sizes also measured under churn,
-   * and where `BENCH_ONLY=lookup` writes its JSON.
+   * Scenario 8: tenants held, child processes per size (each fills the candidates in another order: where a
+   * candidate's tokens land in memory is a lottery of the process, as large as the differences measured), rounds of
+   * interleaved batches per process, milliseconds per batch, the Zipf exponent, the most tenants MSAL is given (an
+   * application per tenant), the sizes also measured under churn, and where `BENCH_ONLY=lookup` writes its JSON.
    */
   lookup: {
     sizes: number[];
+    processes: number;
     rounds: number;
     batchMs: number;
     zipfExponent: number;
@@ -118,7 +120,8 @@ export function benchConfig(defaultResultsPath: string): BenchConfig {
     },
     lookup: {
       sizes: envList('BENCH_LOOKUP_TENANTS', quick ? [1, 1000, 10_000] : [1, 1000, 10_000, 100_000]),
-      rounds: envNumber('BENCH_LOOKUP_ROUNDS', quick ? 6 : 15),
+      processes: envNumber('BENCH_LOOKUP_PROCESSES', quick ? 1 : 3),
+      rounds: envNumber('BENCH_LOOKUP_ROUNDS', quick ? 6 : 9),
       batchMs: envNumber('BENCH_LOOKUP_BATCH_MS', quick ? 10 : 25),
       zipfExponent: envNumber('BENCH_ZIPF_EXPONENT', 1.3),
       msalMax: envNumber('BENCH_LOOKUP_MSAL_MAX', 10_000),

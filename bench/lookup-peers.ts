@@ -34,11 +34,17 @@ function tokenAnswer(): string {
 const injectedFetch: typeof fetch = async () =>
   new Response(tokenAnswer(), { status: 200, headers: { 'content-type': 'application/json' } });
 
-/** The floor: a Map of tokens and their expiry, checked against the clock on each look-up. */
-export function mapCandidate(): LookupCandidate {
+export const MAP_FLOOR = 'Map (floor)';
+export const MAP_CONTROL = 'Map, a second copy (A/A control)';
+
+/**
+ * The floor: a Map of tokens and their expiry, checked against the clock on each look-up. A second one, filled at
+ * another point of the process, is the A/A control: the same code, its tokens elsewhere in memory.
+ */
+export function mapCandidate(name = MAP_FLOOR): LookupCandidate {
   let tokens = new Map<string, { token: string; expiresAt: number }>();
   return {
-    name: 'Map (floor)',
+    name,
     async fill(keys) {
       for (const key of keys) tokens.set(key, { token: benchToken(), expiresAt: Date.now() + LIFETIME_SECONDS * 1000 });
     },
@@ -53,7 +59,11 @@ export function mapCandidate(): LookupCandidate {
   };
 }
 
-/** openid-client's client-credentials grant, its answers in a Map, one grant in flight per key. */
+/**
+ * openid-client's client-credentials grant, its answers in a Map, one grant in flight per key: an async function, as
+ * its users write it (the grant is asynchronous) and call it, with await. (Written to answer synchronously when warm,
+ * its look-up would be the floor's own code.)
+ */
 export async function openidCandidate(): Promise<LookupCandidate> {
   const client = await import('openid-client');
   const config = new client.Configuration({ issuer: `https://${LOGIN_HOST}`, token_endpoint: TOKEN_URL }, 'client', {
@@ -79,9 +89,10 @@ export async function openidCandidate(): Promise<LookupCandidate> {
     async fill(keys) {
       for (const key of keys) await grant(key);
     },
-    lookup(key) {
+    async lookup(key) {
       const entry = tokens.get(key);
-      return entry !== undefined && entry.expiresAt > Date.now() ? entry.token : grant(key);
+      if (entry !== undefined && entry.expiresAt > Date.now()) return entry.token;
+      return grant(key);
     },
     clear() {
       tokens = new Map();

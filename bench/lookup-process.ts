@@ -4,11 +4,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type GrafxClient, type GrafxContext, createGrafxClient } from 'express-grafx-auth';
 import { serve } from './ipc.js';
+import { type RoundValues, type Spread, spread, spreads } from './lookup-merge.js';
 import {
   type LookupCandidate,
   auth0Candidate,
   badgatewayCandidate,
   benchToken,
+  MAP_CONTROL,
+  MAP_FLOOR,
   mapCandidate,
   msalCandidate,
   openidCandidate,
@@ -16,19 +19,14 @@ import {
 import { tenantKey } from './shared.js';
 import { zipfSampler } from './zipf.js';
 
-/** Median and middle half (quartiles) of per-round values. */
-export interface Spread {
-  median: number;
-  q1: number;
-  q3: number;
-}
-
 export interface LookupResult {
   tenants: number;
   /** ns per warm look-up, by distribution then candidate. */
   ns: Record<string, Record<string, Spread>>;
   /** ns of the candidate / ns of the Map in the same round, by distribution then candidate. */
   overMap: Record<string, Record<string, Spread>>;
+  /** The rounds themselves (ns, and × the Map of the same round), for pooling the processes of one size. */
+  rounds: { ns: RoundValues; overMap: RoundValues };
   /** Heap per held tenant, in bytes, by candidate (after a full collection; from 1,000 tenants up). */
   bytesPerTenant: Record<string, number>;
   /** Milliseconds of one `client.health()` (the default report), median of a few calls. */
@@ -37,12 +35,24 @@ export interface LookupResult {
   churn?: { beforeMB: number; afterMB: number; loads: number };
   /** Candidates left out at this size, and why. */
   skipped: Record<string, string>;
-  rounds: number;
+  /** The processes measured (pooled) and rounds in each. */
+  processes: number;
+  roundsPerProcess: number;
 }
 
 export type LookupCommands = {
   measure: {
-    args: { tenants: number; rounds: number; batchMs: number; zipfExponent: number; msalMax: number; churn: boolean };
+    args: {
+      tenants: number;
+      rounds: number;
+      batchMs: number;
+      zipfExponent: number;
+      msalMax: number;
+      churn: boolean;
+      /** Which of `processes` this one is (from 0): the candidates are filled in an order rotated by it. */
+      processIndex: number;
+      processes: number;
+    };
     result: LookupResult;
   };
 };
@@ -57,21 +67,6 @@ function heapUsed(): number {
   if (gc === undefined) throw new Error('run with --expose-gc');
   for (let i = 0; i < 3; i++) gc();
   return process.memoryUsage().heapUsed;
-}
-
-function spread(values: readonly number[]): Spread {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (list: readonly number[]): number => {
-    const middle = list.length / 2;
-    return list.length % 2 === 1
-      ? (list[Math.floor(middle)] as number)
-      : ((list[middle - 1] as number) + (list[middle] as number)) / 2;
-  };
-  return {
-    median: at(sorted),
-    q1: at(sorted.slice(0, Math.ceil(sorted.length / 2))),
-    q3: at(sorted.slice(Math.floor(sorted.length / 2))),
-  };
 }
 
 /** A login server in this process for the package's clients: every token request answers a fresh 900-char token. */
@@ -188,14 +183,14 @@ async function timeBatch(candidate: LookupCandidate, draws: readonly string[], c
 }
 
 serve<LookupCommands>({
-  async measure({ tenants, rounds, batchMs, zipfExponent, msalMax, churn }) {
+  async measure({ tenants, rounds, batchMs, zipfExponent, msalMax, churn, processIndex: index, processes }) {
     const keys = Array.from({ length: tenants }, (_, i) => tenantKey(i));
     const server = await tokenServer();
     const { createGrafxClient: baselineCreate } = (
       process.env.BENCH_LOOKUP_BASELINE === undefined ? {} : await import(process.env.BENCH_LOOKUP_BASELINE)
     ) as { createGrafxClient?: CreateClient };
     const ours = contextCandidate(PACKAGE, createGrafxClient, server.url);
-    const candidates: LookupCandidate[] = [mapCandidate(), ours, getTokenCandidate(ours)];
+    const candidates: LookupCandidate[] = [mapCandidate(), mapCandidate(MAP_CONTROL), ours, getTokenCandidate(ours)];
     if (baselineCreate !== undefined) candidates.push(contextCandidate(BASELINE, baselineCreate, server.url));
     candidates.push(await openidCandidate(), await badgatewayCandidate(), await auth0Candidate());
     const skipped: Record<string, string> = {};
@@ -207,7 +202,11 @@ serve<LookupCommands>({
     // candidate's first use, made once per process, is not counted as held per tenant.
     const bytesPerTenant: Record<string, number> = {};
     const warmKeys = Array.from({ length: 100 }, (_, i) => `warm-${i}`);
-    for (const candidate of candidates) {
+    // Where a candidate's tokens land in memory depends on what was filled before it: each process of a size fills in
+    // another order (rotated), so that no candidate always gets the same place.
+    const shift = Math.round((index * candidates.length) / processes);
+    const fillOrder = [...candidates.slice(shift), ...candidates.slice(0, shift)];
+    for (const candidate of fillOrder) {
       if (tenants >= 1000 && candidate.name !== PACKAGE_GET_TOKEN) {
         await candidate.fill(warmKeys);
         if (candidate === ours) for (const key of warmKeys) void (ours.client().context(key) as GrafxContext).api;
@@ -238,8 +237,8 @@ serve<LookupCommands>({
       uniform: Array.from({ length: size }, () => keys[uniform()] as string),
       [`zipf(${zipfExponent})`]: Array.from({ length: size }, () => keys[draw()] as string),
     };
-    const ns: LookupResult['ns'] = {};
-    const overMap: LookupResult['overMap'] = {};
+    const nsRounds: RoundValues = {};
+    const overMapRounds: RoundValues = {};
     for (const [distribution, draws] of Object.entries(distributions)) {
       // Calibration: how many look-ups of each candidate take about `batchMs`.
       const counts = new Map<LookupCandidate, number>();
@@ -255,17 +254,15 @@ serve<LookupCommands>({
           byRound.get(candidate.name)?.push(await timeBatch(candidate, draws, counts.get(candidate) as number));
         }
       }
-      const map = byRound.get('Map (floor)') as number[];
-      ns[distribution] = {};
-      overMap[distribution] = {};
-      for (const [name, values] of byRound) {
-        (ns[distribution] as Record<string, Spread>)[name] = spread(values);
-        (overMap[distribution] as Record<string, Spread>)[name] = spread(values.map((v, i) => v / (map[i] as number)));
-      }
-      const line = Object.entries(ns[distribution] as Record<string, Spread>)
-        .map(([name, s]) => `${name} ${s.median.toFixed(0)} ns`)
+      const map = byRound.get(MAP_FLOOR) as number[];
+      nsRounds[distribution] = Object.fromEntries(byRound);
+      overMapRounds[distribution] = Object.fromEntries(
+        [...byRound].map(([name, values]) => [name, values.map((v, i) => v / (map[i] as number))]),
+      );
+      const line = [...byRound]
+        .map(([name, values]) => `${name} ${spread(values).median.toFixed(0)} ns`)
         .join(', ');
-      process.stderr.write(`    ${tenants} tenants, ${distribution}: ${line}\n`);
+      process.stderr.write(`    ${tenants} tenants (process ${index + 1}), ${distribution}: ${line}\n`);
     }
 
     // health() of the client holding every tenant: the default report.
@@ -295,13 +292,15 @@ serve<LookupCommands>({
     server.close();
     return {
       tenants,
-      ns,
-      overMap,
+      ns: spreads(nsRounds),
+      overMap: spreads(overMapRounds),
+      rounds: { ns: nsRounds, overMap: overMapRounds },
       bytesPerTenant,
       healthMs,
       ...(churnResult && { churn: churnResult }),
       skipped,
-      rounds,
+      processes: 1,
+      roundsPerProcess: rounds,
     };
   },
 });

@@ -475,7 +475,7 @@ export function lookupTargets(sizes: readonly LookupSize[]): Target[] {
       const peers = Object.entries(size.ns[distribution] ?? {}).filter(
         ([name]) =>
           name !== LOOKUP_TARGET &&
-          name !== 'Map (floor)' &&
+          !name.startsWith('Map') &&
           !name.startsWith('this package') &&
           !name.startsWith('baseline'),
       );

@@ -10,6 +10,7 @@ import { coldStartScenario } from './cold-start.js';
 import { Child } from './ipc.js';
 import { type LatencySummary, type LoadResult, burst, load, median, pooled } from './load.js';
 import type { LookupCommands, LookupResult } from './lookup-process.js';
+import { medianByName, poolRounds, spread, spreads } from './lookup-merge.js';
 import type { MemoryCommands, MemoryResult } from './memory-process.js';
 import type { CallCost, MicroCommands } from './micro-process.js';
 import { zipfSampler } from './zipf.js';
@@ -628,26 +629,36 @@ async function microScenario(endpoints: StandInEndpoints) {
  * tenant held; the health report's time at N.
  */
 async function lookupScenario(): Promise<LookupResult[]> {
-  const { sizes, rounds, batchMs, zipfExponent, msalMax, churnAt } = config.lookup;
+  const { sizes, processes, rounds, batchMs, zipfExponent, msalMax, churnAt } = config.lookup;
   const results: LookupResult[] = [];
   for (const tenants of sizes) {
     log(
-      `8. Warm look-ups, ${tenants} tenants held: this package, a Map and the peers in one process, ${rounds} rounds`,
+      `8. Warm look-ups, ${tenants} tenants held: this package, a Map and the peers in one process, ` +
+        `${processes} processes of ${rounds} rounds`,
     );
-    const child = new Child<LookupCommands>('lookup', join(__dirname, 'lookup-process.ts'), [
-      '--expose-gc',
-      '--max-old-space-size=8192',
-    ]);
-    children.push(child);
-    const result = await child.call('measure', {
-      tenants,
-      rounds,
-      batchMs,
-      zipfExponent,
-      msalMax,
-      churn: churnAt.includes(tenants),
-    });
-    await child.stop();
+    const each: LookupResult[] = [];
+    for (let processIndex = 0; processIndex < processes; processIndex++) {
+      const child = new Child<LookupCommands>('lookup', join(__dirname, 'lookup-process.ts'), [
+        '--expose-gc',
+        '--max-old-space-size=8192',
+      ]);
+      children.push(child);
+      each.push(
+        await child.call('measure', {
+          tenants,
+          rounds,
+          batchMs,
+          zipfExponent,
+          msalMax,
+          // (churn once per size: it measures the heap, not a look-up)
+          churn: processIndex === 0 && churnAt.includes(tenants),
+          processIndex,
+          processes,
+        }),
+      );
+      await child.stop();
+    }
+    const result = pooledLookup(each);
     results.push(result);
     for (const [distribution, ratios] of Object.entries(result.overMap)) {
       const line = Object.entries(ratios)
@@ -665,6 +676,21 @@ async function lookupScenario(): Promise<LookupResult[]> {
     );
   }
   return results;
+}
+
+/** The processes of one size as one result: their rounds pooled, heap per tenant their median, churn the first's. */
+function pooledLookup(each: readonly LookupResult[]): LookupResult {
+  const first = each[0] as LookupResult;
+  const rounds = { ns: poolRounds(each.map((r) => r.rounds.ns)), overMap: poolRounds(each.map((r) => r.rounds.overMap)) };
+  return {
+    ...first,
+    ns: spreads(rounds.ns),
+    overMap: spreads(rounds.overMap),
+    rounds,
+    bytesPerTenant: medianByName(each.map((r) => r.bytesPerTenant)),
+    healthMs: spread(each.map((r) => r.healthMs.median)),
+    processes: each.length,
+  };
 }
 
 /** With BENCH_PROFILE=1: per app, the share of its CPU samples in lib/ and lru-cache (profiles are written at exit). */
