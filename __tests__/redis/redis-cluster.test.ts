@@ -268,6 +268,26 @@ function firstConnectionTests(cluster: () => RedisCluster, name: string): void {
       client.close();
     }
   });
+
+  it('does not send a command whose timeout passed before the cluster connected', async () => {
+    const client = kind.connect(cluster().startupNodes);
+    try {
+      const key = `late-write-${Date.now()}`;
+      const late = new RedisTokenStore({ ...client.target, commandTimeoutMs: 1 });
+      const now = Date.now();
+      const token = { token: 'late-token', expiresAt: now + 60_000, usableUntil: now + 50_000, refreshDueAt: now };
+      await expect(late.set(key, { ...token, scope: undefined })).rejects.toMatchObject({
+        code: 'REDIS_COMMAND_TIMEOUT',
+      });
+      expect(client.ready()).toBe(false); // the store gave up while the cluster was still connecting
+      await waitFor(async () => client.ready());
+      // (one socket per node: a SET sent at the connect event would be answered before this GET)
+      const store = new RedisTokenStore({ ...client.target, commandTimeoutMs: 10_000 });
+      expect(await store.get(key)).toBeUndefined();
+    } finally {
+      client.close();
+    }
+  });
 }
 
 /** Polls `condition` (every 50 ms, for at most 10 s). */

@@ -51,7 +51,11 @@ export type ConnectionState = 'ready' | 'connecting' | 'down';
 export interface RedisConnection {
   /** `ioredis`, `node-redis`, `node-redis cluster`, `sendCommand`, `sendCommandCluster`: for error messages. */
   readonly kind: string;
-  send(key: string, command: string[]): Promise<unknown>;
+  /**
+   * `sendBy`: when the store stops waiting for the answer (`performance.now()`); a command held back by the connection
+   * (a node-redis cluster's first connection) is not sent once it passed: its caller has had its timeout already.
+   */
+  send(key: string, command: string[], sendBy?: number): Promise<unknown>;
   state(): ConnectionState;
 }
 
@@ -132,7 +136,9 @@ function clientConnection(client: unknown): RedisConnection {
  * A node-redis cluster routes each command by its key (`sendCommand(key, isReadonly, args)`). Unlike the other
  * clients it has no offline queue while it discovers the cluster's slots (`connect()`): a command then fails at once
  * ("The client is offline"). So while it connects, commands wait for its `connect` event, bounded by the store's
- * command timeout like any command: one listener, shared by every waiting command, gone once it fired.
+ * command timeout like any command: one listener, shared by every waiting command, gone once it fired. A command
+ * whose timeout passed meanwhile is not sent when the cluster connects (a lock taken then would bind the fleet for
+ * nothing: its caller has gone on without it).
  */
 function nodeRedisClusterConnection(cluster: NodeRedisLikeCluster): RedisConnection {
   const state = (): ConnectionState => {
@@ -153,9 +159,13 @@ function nodeRedisClusterConnection(cluster: NodeRedisLikeCluster): RedisConnect
     }));
   return {
     kind: 'node-redis cluster',
-    send: (key, command) =>
+    send: (key, command, sendBy = Infinity) =>
       state() === 'connecting' && typeof cluster.once === 'function'
-        ? whenConnected().then(() => cluster.sendCommand(key, false, command))
+        ? whenConnected().then(() => {
+            if (performance.now() >= sendBy)
+              throw new Error('not sent: the store stopped waiting before the cluster connected');
+            return cluster.sendCommand(key, false, command);
+          })
         : cluster.sendCommand(key, false, command),
     state,
   };

@@ -264,7 +264,7 @@ export class RedisTokenStore implements TokenStore {
   #command(redisKey: string, command: string[]): Promise<unknown> {
     let pending: Promise<unknown>;
     try {
-      pending = Promise.resolve(this.#redis.send(redisKey, command));
+      pending = Promise.resolve(this.#redis.send(redisKey, command, performance.now() + this.#timeoutMs));
     } catch (error) {
       pending = Promise.reject(error as Error); // a sendCommand that throws rather than rejects
     }
