@@ -90,13 +90,19 @@ describe('LinkedLRU', () => {
     expect(keys()).toEqual(['f']);
   });
 
-  it('keeps the order of an ideal LRU over a long random run', () => {
-    const { cache, keys } = lru(50);
+  it.each([
+    ['few keys, many uses', 50, 80, 20_000],
+    ['many more keys than max (evictions all along)', 200, 1_000, 40_000],
+    ['max 1', 1, 3, 2_000],
+    ['max 2', 2, 5, 4_000],
+  ])('keeps the order and evictions of an ideal LRU over a long random run: %s', (_name, max, keyCount, steps) => {
+    const { cache, left, keys } = lru(max);
     const ideal: string[] = []; // most recent first
+    const evicted: string[] = [];
     let seed = 7;
     const next = () => (seed = (seed * 1_103_515_245 + 12_345) >>> 0);
-    for (let i = 0; i < 20_000; i++) {
-      const key = `k${next() % 80}`;
+    for (let i = 0; i < steps; i++) {
+      const key = `k${next() % keyCount}`;
       const at = ideal.indexOf(key);
       if (next() % 4 === 0) {
         cache.delete(key);
@@ -105,9 +111,11 @@ describe('LinkedLRU', () => {
         if (cache.get(key) === undefined) cache.set(key, item(key));
         if (at !== -1) ideal.splice(at, 1);
         ideal.unshift(key);
-        ideal.length = Math.min(ideal.length, 50);
+        if (ideal.length > max) evicted.push(...ideal.splice(max));
       }
+      if (i % 97 === 0) expect(keys()).toEqual(ideal);
     }
     expect(keys()).toEqual(ideal);
+    expect(left.filter(([, , reason]) => reason === 'evict').map(([key]) => key)).toEqual(evicted);
   });
 });
