@@ -98,11 +98,8 @@ export class FleetTokenFetch {
     if (rejected !== undefined) await this.#call((store) => store.deleteIfToken(key, rejected));
     const deadline = performance.now() + this.#lockTtlMs;
     for (;;) {
-      const adopted = await this.#adoptable(key, integration, purpose, rejected);
-      if (adopted !== undefined) return adopted;
-      const asked = this.#clock();
-      const failure = checkStoredFailure(await this.#call((store) => store.getFailure(key)), FAILURE_TTL_MS);
-      if (failure !== undefined) throw failureError(failure, integration, asked);
+      const shared = await this.#sharedAnswer(key, integration, purpose, rejected);
+      if (shared !== undefined) return shared;
       const lock = await this.#call((store) => store.acquireLock(key, this.#lockTtlMs));
       if (lock !== undefined) return this.#fetchHoldingLock(key, integration, purpose, grant, rejected, lock);
       // Another instance is asking: wait for its answer, at most as long as its lock lives.
@@ -121,9 +118,9 @@ export class FleetTokenFetch {
     lock: string,
   ): Promise<TokenRecord> {
     try {
-      // Someone may have stored a token between our look and our lock.
-      const adopted = await this.#adoptable(key, integration, purpose, rejected);
-      if (adopted !== undefined) return adopted;
+      // The holder before us may have stored its token, or its failure, between our look and our lock.
+      const shared = await this.#sharedAnswer(key, integration, purpose, rejected);
+      if (shared !== undefined) return shared;
       let record: TokenRecord;
       try {
         record = await grant();
@@ -141,6 +138,24 @@ export class FleetTokenFetch {
     } finally {
       void this.#attempt((store) => store.releaseLock(key, lock));
     }
+  }
+
+  /**
+   * What the fleet already has for the integration: a token this instance may use, or a failure it must share
+   * (thrown); undefined when the login server is to be asked. Looked at before the lock and again once it is held.
+   */
+  async #sharedAnswer(
+    key: string,
+    integration: string,
+    purpose: FetchPurpose,
+    rejected: string | undefined,
+  ): Promise<TokenRecord | undefined> {
+    const adopted = await this.#adoptable(key, integration, purpose, rejected);
+    if (adopted !== undefined) return adopted;
+    const asked = this.#clock();
+    const failure = checkStoredFailure(await this.#call((store) => store.getFailure(key)), FAILURE_TTL_MS);
+    if (failure !== undefined) throw failureError(failure, integration, asked);
+    return undefined;
   }
 
   /** The stored token if this instance may use it: usable, not the rejected one, and not due (unless we have none). */
