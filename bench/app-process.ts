@@ -1,5 +1,7 @@
 // bench/app-process.ts
 // Child process: serves one app under test on 127.0.0.1 (one variant per process, so each has its own event loop and JIT).
+import { readFileSync } from 'node:fs';
+import { PerformanceObserver, constants } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { type Server, createServer } from 'node:http';
 import { type AppVariant, type BuiltApp, type TenantStats, buildApp } from './apps.js';
@@ -15,8 +17,14 @@ export type AppCommands = {
   };
   /** Forgets the client's cached tokens (a cold start). */
   clearTokens: { args: undefined; result: undefined };
-  /** CPU time used so far (microseconds) and the route failures answered. */
-  stats: { args: undefined; result: { cpuMicros: number; failures: number } };
+  /**
+   * CPU time used so far (microseconds), the main thread's (Linux; NaN elsewhere), the collector's pauses, the route
+   * failures answered, and the monotonic clock the CPU profiler stamps its samples with (µs: to split a profile by run).
+   */
+  stats: {
+    args: undefined;
+    result: { cpuMicros: number; mainThreadMicros: number; gc: GcTotals; failures: number; atMicros: number };
+  };
   /** The many-tenants app loads tenants 0…count-1 (the mix's hottest) through its client: the cache's steady state. */
   prewarm: { args: { count: number }; result: undefined };
   /** `hello-mix`: the handler's CPU time by route since the last call. */
@@ -26,6 +34,36 @@ export type AppCommands = {
   /** The many-tenants app's counts alone: cheap (no health report, no collection), to take around a measured run. */
   tenantCounts: { args: undefined; result: Omit<TenantStats, 'held'> };
 };
+
+/**
+ * The main thread's CPU time (µs) from Linux's schedstat (NaN elsewhere): the rest of the process's CPU time is its
+ * other threads' (V8's collector helpers, libuv's pool).
+ */
+function mainThreadMicros(): number {
+  try {
+    const text = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8');
+    return Number(text.split(' ')[0]) / 1000;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The collector's pauses on the main thread so far (µs): scavenges, full collections, the rest (perf_hooks `gc`). */
+export interface GcTotals {
+  minorMicros: number;
+  majorMicros: number;
+  otherMicros: number;
+}
+const gcTotals: GcTotals = { minorMicros: 0, majorMicros: 0, otherMicros: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const kind = (entry as unknown as { detail?: { kind?: number } }).detail?.kind;
+    const micros = entry.duration * 1000;
+    if (kind === constants.NODE_PERFORMANCE_GC_MINOR) gcTotals.minorMicros += micros;
+    else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcTotals.majorMicros += micros;
+    else gcTotals.otherMicros += micros;
+  }
+}).observe({ entryTypes: ['gc'] });
 
 let built: BuiltApp | undefined;
 let server: Server | undefined;
@@ -49,7 +87,13 @@ serve<AppCommands>({
   },
   stats() {
     const { user, system } = process.cpuUsage();
-    return { cpuMicros: user + system, failures: built?.failures() ?? 0 };
+    return {
+      cpuMicros: user + system,
+      mainThreadMicros: mainThreadMicros(),
+      gc: { ...gcTotals },
+      failures: built?.failures() ?? 0,
+      atMicros: Number(process.hrtime.bigint() / 1000n),
+    };
   },
   routeCpu() {
     const meter = built?.routeCpu;

@@ -19,7 +19,9 @@ export interface BenchConfig {
   memory: { integrations: number };
   /**
    * Scenario 6: tenants behind a loader, tenants held (`cache.max`), the Zipf exponent of the mix; rounds of the
-   * many-tenants and the single-tenant route (interleaved), seconds per round and of warm-up.
+   * many-tenants and the single-tenant route (interleaved), seconds per round and of warm-up; the many-tenants
+   * route's mix (`zipf`, the guard's; `hot`, `cold`, `one` take it apart: see run.ts's tenantPath); whether the app
+   * process gets a core of its own (BENCH_TENANTS_PIN=1).
    */
   tenants: {
     tenants: number;
@@ -28,6 +30,8 @@ export interface BenchConfig {
     rounds: number;
     roundSeconds: number;
     warmupSeconds: number;
+    mix: string;
+    pin: boolean;
   };
   /**
    * Scenario 7: micro-benchmark rounds; milliseconds per middleware task and round (tinybench); calls of each axios
@@ -112,6 +116,11 @@ export function benchConfig(defaultResultsPath: string): BenchConfig {
       rounds: envNumber('BENCH_TENANT_ROUNDS', quick ? rounds : 20),
       roundSeconds: envNumber('BENCH_TENANT_ROUND_SECONDS', 1),
       warmupSeconds: envNumber('BENCH_TENANT_WARMUP_SECONDS', quick ? 2 : 5),
+      mix:
+        process.env.BENCH_TENANTS_MIX === undefined || process.env.BENCH_TENANTS_MIX === ''
+          ? 'zipf'
+          : process.env.BENCH_TENANTS_MIX,
+      pin: process.env.BENCH_TENANTS_PIN === '1',
     },
     micro: {
       rounds: envNumber('BENCH_MICRO_ROUNDS', quick ? 10 : 15),

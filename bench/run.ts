@@ -1,9 +1,10 @@
 // bench/run.ts
 // `npm run bench`: CPU per request against a no-op layer (in one process) and the static-token floor, many tenants, memory, micro; table + JSON.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
-import type { AppCommands } from './app-process.js';
+import type { AppCommands, GcTotals } from './app-process.js';
 import type { AppVariant } from './apps.js';
 import { type BenchConfig, benchConfig } from './config.js';
 import { coldStartScenario } from './cold-start.js';
@@ -15,6 +16,7 @@ import type { MemoryCommands, MemoryResult } from './memory-process.js';
 import type { CallCost, MicroCommands } from './micro-process.js';
 import { zipfSampler } from './zipf.js';
 import { type PackageShare, packageShare } from './profile-share.js';
+import { type RouteProfile, difference, splitProfile } from './profile-split.js';
 import { type StandInEndpoints, tenantKey } from './shared.js';
 import type { StandInCommands } from './stand-in-process.js';
 import { type Row, type Target, coldStartRows, lookupTable, markdownTable, targetRows } from './report.js';
@@ -39,6 +41,12 @@ interface Round extends LoadResult {
   cpuMicrosPerRequest: number;
   /** CPU use of this process (autocannon) during the run: near 1, the load generator would be the bottleneck. */
   loadGeneratorCpu: number;
+  /** Of `cpuMicrosPerRequest`, the main thread's (Linux; the rest is the app's other threads': the collector's helpers). */
+  mainThreadMicrosPerRequest: number;
+  /** The collector's pauses on the main thread per request (µs; part of `mainThreadMicrosPerRequest`). */
+  gcMicrosPerRequest: GcTotals;
+  /** The app process's monotonic clock (µs) before and after the run, to split its CPU profile by run. */
+  window: [number, number];
 }
 
 const children: Array<{ stop(): Promise<void> }> = [];
@@ -86,6 +94,13 @@ async function run(app: App, seconds: number): Promise<Round> {
     appCpu: cpuMicros / (result.durationSeconds * 1e6),
     cpuMicrosPerRequest: result.ok === 0 ? NaN : cpuMicros / result.ok,
     loadGeneratorCpu: (own.user + own.system) / (result.durationSeconds * 1e6),
+    mainThreadMicrosPerRequest: (after.mainThreadMicros - before.mainThreadMicros) / result.ok,
+    gcMicrosPerRequest: {
+      minorMicros: (after.gc.minorMicros - before.gc.minorMicros) / result.ok,
+      majorMicros: (after.gc.majorMicros - before.gc.majorMicros) / result.ok,
+      otherMicros: (after.gc.otherMicros - before.gc.otherMicros) / result.ok,
+    },
+    window: [before.atMicros, after.atMicros],
   };
 }
 
@@ -486,22 +501,27 @@ interface TenantRound extends Round {
 }
 
 async function tenantsScenario(stand: Child<StandInCommands>) {
-  const { tenants, cacheMax, zipfExponent, rounds, roundSeconds, warmupSeconds } = config.tenants;
+  const { tenants, cacheMax, zipfExponent, rounds, roundSeconds, warmupSeconds, mix, pin } = config.tenants;
   log(
-    `6. Many tenants: ${tenants} behind a loader, cache.max ${cacheMax}, Zipf mix (s = ${zipfExponent}), vs one tenant`,
+    `6. Many tenants: ${tenants} behind a loader, cache.max ${cacheMax}, Zipf mix (s = ${zipfExponent}), vs one tenant` +
+      (mix === 'zipf' ? '' : ` (BENCH_TENANTS_MIX=${mix}: a diagnosis, not the guard's mix)`),
   );
   const endpoints = await stand.call('start', { name: 'tenants', clients: tenants, tokenLifetimeSeconds: 36_000 });
-  const child = new Child<AppCommands>('tenants', join(__dirname, 'app-process.ts'), ['--expose-gc']);
+  const profileOptions = config.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const child = new Child<AppCommands>('tenants', join(__dirname, 'app-process.ts'), [
+    '--expose-gc',
+    ...profileOptions,
+  ]);
   children.push(child);
   const { port } = await child.call('start', { variant: 'tenants-mix', endpoints, integrations: tenants, cacheMax });
   const origin = `http://127.0.0.1:${port}`;
-  const draw = zipfSampler(tenants, zipfExponent);
+  const pinned = pin && pinTenantsProcesses(child.pid, stand.pid);
   const multi: App = {
     name: 'many-tenants',
     child,
     origin,
     paths: [],
-    nextPath: () => `/t/${tenantKey(draw())}/templates`,
+    nextPath: tenantPath(mix, tenants, cacheMax, zipfExponent),
   };
   const single: App = { name: 'single-tenant', child, origin, paths: ['/s/tenant-0/templates'] };
   // Warm-up: the cache holds the mix's hottest tenants (its steady state), then a run of the mix itself.
@@ -510,6 +530,8 @@ async function tenantsScenario(stand: Child<StandInCommands>) {
   await run(single, Math.min(warmupSeconds, 2));
   const multiRounds: TenantRound[] = [];
   const singleRounds: Round[] = [];
+  /** The stand-in's CPU time per request of each run (it answers both routes' API requests, and the token requests). */
+  const standIn = { multi: [] as number[], single: [] as number[] };
   // The heap (after a full collection) before and after the measured rounds, not between them: the second or so after
   // a full collection costs the app about a quarter more CPU per request (measured: the first run after one, either
   // route, was that much dearer), which would have gone to whichever route came next.
@@ -517,8 +539,11 @@ async function tenantsScenario(stand: Child<StandInCommands>) {
   await run(multi, warmupSeconds);
   for (let round = 0; round < rounds; round++) {
     for (const which of round % 2 === 0 ? ['multi', 'single'] : ['single', 'multi']) {
+      const standBefore = await stand.call('cpu', undefined);
       if (which === 'single') {
-        singleRounds.push(await run(single, roundSeconds));
+        const result = await run(single, roundSeconds);
+        singleRounds.push(result);
+        standIn.single.push(((await stand.call('cpu', undefined)) - standBefore) / result.ok);
         continue;
       }
       // Only cheap counts around a measured run: a health report of 10,000 tenants or a forced collection here
@@ -528,6 +553,7 @@ async function tenantsScenario(stand: Child<StandInCommands>) {
       const result = await run(multi, roundSeconds);
       const after = await child.call('tenantCounts', undefined);
       const loginAfter = (await stand.call('counts', { name: 'tenants' })).tokenRequests;
+      standIn.multi.push(((await stand.call('cpu', undefined)) - standBefore) / result.ok);
       multiRounds.push({
         ...result,
         loads: after.loads - before.loads,
@@ -549,6 +575,19 @@ async function tenantsScenario(stand: Child<StandInCommands>) {
   heaps.push(last.heapUsed);
   const { held } = last;
   await child.stop();
+  if (config.profile) tenantsProfile(child.pid, singleRounds, multiRounds);
+  const where = { single: whereCpuGoes(singleRounds, standIn.single), multi: whereCpuGoes(multiRounds, standIn.multi) };
+  for (const [name, w] of [
+    ['single', where.single],
+    ['many  ', where.multi],
+  ] as const) {
+    log(
+      `  ${name} (all rounds): ${w.cpuMicrosPerRequest.toFixed(1)} µs CPU/req, main thread ` +
+        `${w.mainThreadMicrosPerRequest.toFixed(1)} (of it collector pauses ${w.gcMicrosPerRequest.toFixed(1)}), ` +
+        `other threads ${(w.cpuMicrosPerRequest - w.mainThreadMicrosPerRequest).toFixed(1)}; the stand-in ` +
+        `${w.standInCpuMicrosPerRequest.toFixed(1)} µs/req`,
+    );
+  }
   const sum = (pick: (r: TenantRound) => number): number => multiRounds.reduce((total, r) => total + pick(r), 0);
   const requests = sum((r) => r.ok);
   return {
@@ -567,11 +606,136 @@ async function tenantsScenario(stand: Child<StandInCommands>) {
     /** Share of the measured requests that had to load their tenant (the mix's miss rate with this cache). */
     coldShare: requests === 0 ? NaN : sum((r) => r.loads) / requests,
     held,
+    /** Where each route's CPU goes (every round's requests together), and the stand-in's per request. */
+    where,
+    mix,
+    pinned,
     heapFirstMB: (heaps[0] ?? NaN) / 2 ** 20,
     heapLastMB: (heaps.at(-1) ?? NaN) / 2 ** 20,
     heapMaxMB: Math.max(...heaps) / 2 ** 20,
     heapMB: heaps.map((h) => h / 2 ** 20),
   };
+}
+
+/**
+ * The many-tenants route's next path. `zipf` (the guard's): rank r with probability ∝ 1/r^s over every tenant. The
+ * others take the mix apart (BENCH_TENANTS_MIX): `hot`, the Zipf mix over the tenants held only (tenant switches, no
+ * cold load); `cold`, tenant 0 but for a share of first loads as large as the Zipf mix's (about 4.5 %: cold loads,
+ * no tenant switches); `one`, tenant 0 only (the loader client's own path, an A/A of the route).
+ */
+function tenantPath(mix: string, tenants: number, cacheMax: number, exponent: number): () => string {
+  const draw = zipfSampler(tenants, exponent);
+  const path = (i: number): string => `/t/${tenantKey(i)}/templates`;
+  switch (mix) {
+    case 'zipf':
+      return () => path(draw());
+    case 'hot':
+      return () => {
+        for (;;) {
+          const i = draw();
+          if (i < cacheMax) return path(i);
+        }
+      };
+    case 'cold': {
+      let state = 1;
+      const random = (): number => {
+        state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+        return state / 4_294_967_296;
+      };
+      // The tenants past the held ones, in a cycle longer than any run: each is a first load (or one long evicted).
+      let next = cacheMax;
+      return () => {
+        if (random() >= COLD_MIX_SHARE) return path(0);
+        next = next + 1 < tenants ? next + 1 : cacheMax;
+        return path(next);
+      };
+    }
+    case 'one':
+      return () => path(0);
+    default:
+      throw new Error(`BENCH_TENANTS_MIX must be zipf, hot, cold or one, got "${mix}"`);
+  }
+}
+
+/** The `cold` mix's share of first loads: the Zipf(1.3) mix's over 100,000 tenants with 10,000 held. */
+const COLD_MIX_SHARE = 0.045;
+
+/**
+ * BENCH_TENANTS_PIN=1 (Linux with taskset, 2 cores or more): the app process on the last core, the bench (autocannon)
+ * and the stand-in on the others, so that the app shares no core with the processes that answer it. False when not.
+ */
+function pinTenantsProcesses(app: number | undefined, standIn: number | undefined): boolean {
+  const cores = availableParallelism();
+  if (platform() !== 'linux' || cores < 2 || app === undefined || standIn === undefined) return false;
+  const others = `0-${cores - 2}`;
+  try {
+    execFileSync('taskset', ['-a', '-pc', String(cores - 1), String(app)], { stdio: 'ignore' });
+    execFileSync('taskset', ['-a', '-pc', others, String(standIn)], { stdio: 'ignore' });
+    execFileSync('taskset', ['-a', '-pc', others, String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Where a route's CPU time goes, every round's requests together (µs per request). */
+interface WhereCpuGoes {
+  cpuMicrosPerRequest: number;
+  mainThreadMicrosPerRequest: number;
+  /** The collector's pauses on the main thread (scavenges, full collections, the rest). */
+  gcMicrosPerRequest: number;
+  /** The stand-in's CPU time per request (median of the runs): it answers the API and the token requests. */
+  standInCpuMicrosPerRequest: number;
+}
+
+function whereCpuGoes(rounds: readonly Round[], standIn: readonly number[]): WhereCpuGoes {
+  const ok = rounds.reduce((total, r) => total + r.ok, 0);
+  const perRequest = (pick: (r: Round) => number): number =>
+    rounds.reduce((total, r) => total + pick(r) * r.ok, 0) / ok;
+  const { minorMicros, majorMicros, otherMicros } = {
+    minorMicros: perRequest((r) => r.gcMicrosPerRequest.minorMicros),
+    majorMicros: perRequest((r) => r.gcMicrosPerRequest.majorMicros),
+    otherMicros: perRequest((r) => r.gcMicrosPerRequest.otherMicros),
+  };
+  return {
+    cpuMicrosPerRequest: perRequest((r) => r.cpuMicrosPerRequest),
+    mainThreadMicrosPerRequest: perRequest((r) => r.mainThreadMicrosPerRequest),
+    gcMicrosPerRequest: minorMicros + majorMicros + otherMicros,
+    standInCpuMicrosPerRequest: median(standIn),
+  };
+}
+
+/** BENCH_PROFILE=1: the tenants process's profile split by route (µs of samples per request), and the difference. */
+function tenantsProfile(pid: number | undefined, single: readonly Round[], multi: readonly Round[]): void {
+  const file = readdirSync(PROFILE_DIR).find(
+    (name) => name.endsWith('.cpuprofile') && name.split('.')[3] === String(pid),
+  );
+  if (file === undefined) return;
+  const [one, many] = splitProfile(
+    join(PROFILE_DIR, file),
+    [
+      { name: 'single', runs: single },
+      { name: 'many', runs: multi },
+    ],
+    200,
+  ) as [RouteProfile, RouteProfile];
+  writeFileSync(join(PROFILE_DIR, `tenants.${pid}.split.json`), JSON.stringify({ one, many }, null, 2));
+  log(
+    `  profile ${file}: sampled busy µs/request single ${one.busyMicrosPerRequest.toFixed(1)}, many ` +
+      `${many.busyMicrosPerRequest.toFixed(1)}; by place (single, many, difference):`,
+  );
+  const show = (rows: Array<[string, number, number, number]>, count: number): void => {
+    for (const [key, a, b, d] of rows.slice(0, count)) {
+      log(
+        `    ${a.toFixed(1).padStart(7)} ${b.toFixed(1).padStart(7)} ${d >= 0 ? '+' : ''}${d.toFixed(1).padStart(6)}  ${key}`,
+      );
+    }
+  };
+  show(difference(one.byPlace, many.byPlace), 15);
+  log('  by function (self):');
+  show(difference(one.byFunction, many.byFunction), 30);
+  log('  package functions (inclusive):');
+  show(difference(one.packageInclusive, many.packageInclusive), 30);
 }
 
 async function microScenario(endpoints: StandInEndpoints) {

@@ -9,6 +9,8 @@ export type StandInCommands = {
   /** Starts a stand-in named `name` knowing the default client plus `clients` bench clients. */
   start: { args: { name: string; clients: number; tokenLifetimeSeconds: number }; result: StandInEndpoints };
   counts: { args: { name: string }; result: StandInCounts };
+  /** This process's CPU time so far (µs), every stand-in's. */
+  cpu: { args: undefined; result: number };
   revokeTokens: { args: { name: string }; result: undefined };
   /** Delays every answer of the login server (a real one takes 100-300 ms). */
   setTokenDelay: { args: { name: string; ms: number }; result: undefined };
@@ -46,6 +48,10 @@ serve<StandInCommands>({
     };
   },
   counts: ({ name }) => ({ ...standIn(name).counts }),
+  cpu: () => {
+    const { user, system } = process.cpuUsage();
+    return user + system;
+  },
   revokeTokens: ({ name }) => {
     standIn(name).revokeTokens();
     return undefined;
