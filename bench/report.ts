@@ -114,6 +114,8 @@ export interface Measured {
     multi: RunSummary;
     single: RunSummary;
     cpuRatio: Ratio;
+    /** The A/A control: the single-tenant route's second run of each round / its first. */
+    aaCpuRatio: Ratio;
     loads: number;
     tokenRequests: number;
     loginServerRequests: number;
@@ -314,7 +316,9 @@ export function targetRows(m: Measured): Target[] {
       result:
         `${cpu(tenants.multi)}, single tenant ${tenants.single.cpuMicrosPerRequest.toFixed(1)} µs: single / many ` +
         `${ratio(tenants.cpuRatio, 'by CPU')}; ${(tenants.coldShare * 100).toFixed(2)} % of requests loaded their ` +
-        `tenant; ${rps(tenants.multi.rps)} vs ${rps(tenants.single.rps)}${failures(tenants.multi.failed + tenants.single.failed)}`,
+        `tenant; ${rps(tenants.multi.rps)} vs ${rps(tenants.single.rps)}; A/A control (the single-tenant route run ` +
+        `twice a round) ${tenants.aaCpuRatio.median.toFixed(3)} × (middle half ${tenants.aaCpuRatio.q1.toFixed(3)}–` +
+        `${tenants.aaCpuRatio.q3.toFixed(3)})${failures(tenants.multi.failed + tenants.single.failed)}`,
       target: 'CPU/req ≥ 0.95 × single tenant',
       met: atLeast(tenants.cpuRatio.median, 0.95, cpuNoise, tenants.multi.failed + tenants.single.failed === 0),
       ...headline(tenants.cpuRatio),

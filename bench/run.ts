@@ -524,12 +524,15 @@ async function tenantsScenario(stand: Child<StandInCommands>) {
     nextPath: tenantPath(mix, tenants, cacheMax, zipfExponent),
   };
   const single: App = { name: 'single-tenant', child, origin, paths: ['/s/tenant-0/templates'] };
+  // The A/A control: the single-tenant route again, as a run of its own in each round (the measurement's own noise).
+  const single2: App = { ...single, name: 'single-tenant-2' };
   // Warm-up: the cache holds the mix's hottest tenants (its steady state), then a run of the mix itself.
   await child.call('prewarm', { count: cacheMax });
   await run(multi, warmupSeconds);
   await run(single, Math.min(warmupSeconds, 2));
   const multiRounds: TenantRound[] = [];
   const singleRounds: Round[] = [];
+  const single2Rounds: Round[] = [];
   /** The stand-in's CPU time per request of each run (it answers both routes' API requests, and the token requests). */
   const standIn = { multi: [] as number[], single: [] as number[] };
   // The heap (after a full collection) before and after the measured rounds, not between them: the second or so after
@@ -538,7 +541,12 @@ async function tenantsScenario(stand: Child<StandInCommands>) {
   const heaps: number[] = [(await child.call('tenantStats', undefined)).heapUsed];
   await run(multi, warmupSeconds);
   for (let round = 0; round < rounds; round++) {
-    for (const which of round % 2 === 0 ? ['multi', 'single'] : ['single', 'multi']) {
+    // The single-tenant route runs between the two others, so that each ratio pairs runs that follow each other.
+    for (const which of round % 2 === 0 ? ['multi', 'single', 'single2'] : ['single2', 'single', 'multi']) {
+      if (which === 'single2') {
+        single2Rounds.push(await run(single2, roundSeconds));
+        continue;
+      }
       const standBefore = await stand.call('cpu', undefined);
       if (which === 'single') {
         const result = await run(single, roundSeconds);
@@ -598,6 +606,8 @@ async function tenantsScenario(stand: Child<StandInCommands>) {
     single: summary(singleRounds),
     /** The guard: CPU per request of the single-tenant route / the many-tenants route, paired round by round. */
     cpuRatio: pairedRatio(singleRounds, multiRounds, byCpu),
+    /** The A/A control: CPU per request of the single-tenant route's second run / its first, round by round. */
+    aaCpuRatio: pairedRatio(single2Rounds, singleRounds, byCpu),
     loads: sum((r) => r.loads),
     tokenRequests: sum((r) => r.tokenRequests),
     loginServerRequests: sum((r) => r.loginServerRequests),
@@ -845,7 +855,10 @@ async function lookupScenario(): Promise<LookupResult[]> {
 /** The processes of one size as one result: their rounds pooled, heap per tenant their median, churn the first's. */
 function pooledLookup(each: readonly LookupResult[]): LookupResult {
   const first = each[0] as LookupResult;
-  const rounds = { ns: poolRounds(each.map((r) => r.rounds.ns)), overMap: poolRounds(each.map((r) => r.rounds.overMap)) };
+  const rounds = {
+    ns: poolRounds(each.map((r) => r.rounds.ns)),
+    overMap: poolRounds(each.map((r) => r.rounds.overMap)),
+  };
   return {
     ...first,
     ns: spreads(rounds.ns),
@@ -900,11 +913,12 @@ async function main(): Promise<void> {
   if (config.only === 'tenants') {
     const tenants = await tenantsScenario(stand);
     await stand.stop();
-    const { cpuRatio, multi, single, coldShare } = tenants;
+    const { cpuRatio, aaCpuRatio, multi, single, coldShare } = tenants;
     console.log(
       `6. Many tenants: single / many ${cpuRatio.median.toFixed(3)} × by CPU (middle half ${cpuRatio.q1.toFixed(3)}–` +
         `${cpuRatio.q3.toFixed(3)}); ${multi.cpuMicrosPerRequest.toFixed(1)} vs ${single.cpuMicrosPerRequest.toFixed(1)} ` +
-        `µs CPU/req; ${(coldShare * 100).toFixed(2)} % of requests loaded their tenant`,
+        `µs CPU/req; ${(coldShare * 100).toFixed(2)} % of requests loaded their tenant; A/A control ` +
+        `${aaCpuRatio.median.toFixed(3)} (${aaCpuRatio.q1.toFixed(3)}–${aaCpuRatio.q3.toFixed(3)})`,
     );
     return;
   }
