@@ -137,8 +137,8 @@ function clientConnection(client: unknown): RedisConnection {
  * clients it has no offline queue while it discovers the cluster's slots (`connect()`): a command then fails at once
  * ("The client is offline"). So while it connects, commands wait for its `connect` event, bounded by the store's
  * command timeout like any command: one listener, shared by every waiting command, gone once it fired. A command
- * whose timeout passed meanwhile is not sent when the cluster connects (a lock taken then would bind the fleet for
- * nothing: its caller has gone on without it).
+ * whose timeout passed meanwhile is not sent when the cluster connects: its caller has gone on without it (a token or
+ * failure record written then would be a late one).
  */
 function nodeRedisClusterConnection(cluster: NodeRedisLikeCluster): RedisConnection {
   const state = (): ConnectionState => {
