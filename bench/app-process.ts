@@ -12,7 +12,14 @@ import { type StandInEndpoints, tenantKey } from './shared.js';
 /** The commands this process answers (see bench/run.ts). */
 export type AppCommands = {
   start: {
-    args: { variant: AppVariant; endpoints: StandInEndpoints; integrations: number; cacheMax?: number };
+    args: {
+      variant: AppVariant;
+      endpoints: StandInEndpoints;
+      integrations: number;
+      cacheMax?: number;
+      /** `renewal-mix`: the stand-in of its short-lived tokens. */
+      second?: StandInEndpoints;
+    };
     result: { port: number };
   };
   /** Forgets the client's cached tokens (a cold start). */
@@ -69,9 +76,9 @@ let built: BuiltApp | undefined;
 let server: Server | undefined;
 
 serve<AppCommands>({
-  async start({ variant, endpoints, integrations, cacheMax }) {
+  async start({ variant, endpoints, integrations, cacheMax, second }) {
     if (server !== undefined) throw new Error('already started');
-    built = await buildApp(variant, endpoints, integrations, cacheMax);
+    built = await buildApp(variant, endpoints, integrations, cacheMax, second);
     const listening = createServer(built.listener ?? built.app);
     await new Promise<void>((resolve, reject) => {
       listening.once('error', reject);

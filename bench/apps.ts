@@ -42,7 +42,8 @@ export type AppVariant =
   | 'templates-grafx'
   | 'templates-recipe'
   | 'tenants-grafx'
-  | 'tenants-mix';
+  | 'tenants-mix'
+  | 'renewal-mix';
 
 /** What the many-tenants app counts: cold loads, token requests, and token requests beyond one per load. */
 export interface TenantStats {
@@ -71,11 +72,16 @@ export interface BuiltApp {
 
 const HELLO = 'hello, GraFx';
 
+/**
+ * @param second `renewal-mix`: the stand-in of its `/short` routes (the other one's tokens are short-lived), where
+ * `endpoints` serves its `/long` routes
+ */
 export async function buildApp(
   variant: AppVariant,
   endpoints: StandInEndpoints,
   integrations: number,
   cacheMax = 100,
+  second?: StandInEndpoints,
 ): Promise<BuiltApp> {
   const app = express();
   app.set('etag', false);
@@ -156,24 +162,23 @@ export async function buildApp(
       break;
     }
     case 'tenants-grafx': {
-      const byKey: Record<string, { clientId: string; clientSecret: string; environment: string }> = {};
-      for (let i = 0; i < integrations; i++) {
-        byKey[tenantKey(i)] = {
-          clientId: benchClientId(i),
-          clientSecret: benchClientSecret(i),
-          environment: tenantKey(i),
-        };
+      client = tenantsClient(endpoints, integrations);
+      mountTenants(app, client);
+      break;
+    }
+    case 'renewal-mix': {
+      // Scenario 3 in one process: the same routes over two clients, `/long` (10-hour tokens) and `/short`.
+      if (second === undefined) throw new Error('renewal-mix needs the second stand-in');
+      client = tenantsClient(endpoints, integrations);
+      const short = tenantsClient(second, integrations);
+      for (const [prefix, of] of [
+        ['/long', client],
+        ['/short', short],
+      ] as const) {
+        const router = express.Router();
+        mountTenants(router, of);
+        app.use(prefix, router);
       }
-      client = createGrafxClient({
-        integrations: byKey,
-        tokenURL: endpoints.tokenURL,
-        apiBaseURL: (environment) => apiBaseURL(endpoints, environment),
-      });
-      app.use('/t/:tenant', grafxAuth(client, { resolveIntegration: (req) => String(req.params.tenant) }));
-      app.get(
-        '/t/:tenant/templates',
-        templatesRoute((req) => req.grafx.api),
-      );
       break;
     }
     case 'tenants-mix': {
@@ -243,6 +248,28 @@ function singleClient(endpoints: StandInEndpoints): GrafxClient {
     tokenURL: endpoints.tokenURL,
     apiBaseURL: (environment) => apiBaseURL(endpoints, environment),
   });
+}
+
+/** A client of `integrations` tenants (tenant-000000, …) with static credentials on the stand-in of `endpoints`. */
+function tenantsClient(endpoints: StandInEndpoints, integrations: number): GrafxClient {
+  const byKey: Record<string, { clientId: string; clientSecret: string; environment: string }> = {};
+  for (let i = 0; i < integrations; i++) {
+    byKey[tenantKey(i)] = { clientId: benchClientId(i), clientSecret: benchClientSecret(i), environment: tenantKey(i) };
+  }
+  return createGrafxClient({
+    integrations: byKey,
+    tokenURL: endpoints.tokenURL,
+    apiBaseURL: (environment) => apiBaseURL(endpoints, environment),
+  });
+}
+
+/** `GET /t/:tenant/templates` through `client`, the tenant from the path. */
+function mountTenants(target: express.Router, client: GrafxClient): void {
+  target.use('/t/:tenant', grafxAuth(client, { resolveIntegration: (req) => String(req.params.tenant) }));
+  target.get(
+    '/t/:tenant/templates',
+    templatesRoute((req) => req.grafx.api),
+  );
 }
 
 /** The route every end-to-end variant shares: only where its axios instance comes from differs. */

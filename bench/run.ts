@@ -59,14 +59,25 @@ function log(message: string): void {
 }
 
 async function startApps(
-  specs: ReadonlyArray<{ name: string; variant: AppVariant; endpoints: StandInEndpoints; paths: readonly string[] }>,
+  specs: ReadonlyArray<{
+    name: string;
+    variant: AppVariant;
+    endpoints: StandInEndpoints;
+    paths: readonly string[];
+    second?: StandInEndpoints;
+  }>,
 ): Promise<App[]> {
   const nodeOptions = config.profile ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
   return Promise.all(
-    specs.map(async ({ name, variant, endpoints, paths }) => {
+    specs.map(async ({ name, variant, endpoints, paths, second }) => {
       const child = new Child<AppCommands>(name, join(__dirname, 'app-process.ts'), nodeOptions);
       children.push(child);
-      const { port } = await child.call('start', { variant, endpoints, integrations: config.tokens.integrations });
+      const { port } = await child.call('start', {
+        variant,
+        endpoints,
+        integrations: config.tokens.integrations,
+        ...(second === undefined ? {} : { second }),
+      });
       return { name, child, origin: `http://127.0.0.1:${port}`, paths };
     }),
   );
@@ -218,7 +229,7 @@ async function startAll(
   burstStandIn: StandInEndpoints,
 ): Promise<Apps> {
   const lifetime = config.renewal.shortLifetimeSeconds;
-  const [mix, bare, bare2, noop, grafxAuth, floor, grafx, recipe, long, shortApp, burstGrafx, burstRecipe] =
+  const [mix, bare, bare2, noop, grafxAuth, floor, grafx, recipe, tokensMix, burstGrafx, burstRecipe] =
     await startApps([
       { name: 'hello-mix', variant: 'hello-mix', endpoints: main, paths: ['/bare/hello'] },
       { name: 'hello-bare', variant: 'hello-bare', endpoints: main, paths: ['/hello'] },
@@ -228,8 +239,8 @@ async function startAll(
       { name: 'templates-floor', variant: 'templates-floor', endpoints: main, paths: ['/templates'] },
       { name: 'templates-grafx', variant: 'templates-grafx', endpoints: main, paths: ['/templates'] },
       { name: 'templates-recipe', variant: 'templates-recipe', endpoints: main, paths: ['/templates'] },
-      { name: 'tokens-10h', variant: 'tenants-grafx', endpoints: main, paths: tenantPaths },
-      { name: `tokens-${lifetime}s`, variant: 'tenants-grafx', endpoints: short, paths: tenantPaths },
+      // Scenario 3: both token lifetimes in one process (its routes are Apps of their own), as scenario 1 does it.
+      { name: 'tokens-mix', variant: 'renewal-mix', endpoints: main, paths: [], second: short },
       { name: 'burst-grafx', variant: 'tenants-grafx', endpoints: burstStandIn, paths: tenantPaths },
       { name: 'burst-recipe', variant: 'templates-recipe', endpoints: burstStandIn, paths: ['/templates'] },
     ]);
@@ -243,8 +254,12 @@ async function startAll(
     floor: floor as App,
     grafx: grafx as App,
     recipe: recipe as App,
-    long: long as App,
-    short: shortApp as App,
+    long: { ...(tokensMix as App), name: 'tokens-10h', paths: tenantPaths.map((path) => `/long${path}`) },
+    short: {
+      ...(tokensMix as App),
+      name: `tokens-${lifetime}s`,
+      paths: tenantPaths.map((path) => `/short${path}`),
+    },
     burstGrafx: burstGrafx as App,
     burstRecipe,
   };
@@ -417,7 +432,7 @@ async function renewalScenario(apps: Apps, stand: Child<StandInCommands>) {
     async (app) => {
       if (app === short && before > 0)
         renewals.push((await stand.call('counts', { name: 'short' })).tokenRequests - before);
-      const statuses = await burst(app.origin, tenantPaths);
+      const statuses = await burst(app.origin, app.paths);
       if (statuses.some((status) => status !== 200))
         throw new Error(`${app.name}: warm-up answered ${statuses.join(',')}`);
       if (app === short) before = (await stand.call('counts', { name: 'short' })).tokenRequests;
