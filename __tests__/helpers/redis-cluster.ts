@@ -189,22 +189,27 @@ export class RedisCluster {
 
 /**
  * One cluster for the test file's blocks that use it: started before the first of their tests, stopped after the
- * last; before each test it is whole again and empty (restore()).
+ * last. The blocks restore it (whole again and empty) where they need it; see useRedisCluster().
  */
-export function useRedisCluster(): () => RedisCluster {
+export function sharedRedisCluster(): () => RedisCluster {
   let cluster: RedisCluster | undefined;
-  const started = (): RedisCluster => {
-    if (cluster === undefined) throw new Error('useRedisCluster(): the cluster is used before its beforeAll ran');
-    return cluster;
-  };
   beforeAll(async () => {
     cluster = await RedisCluster.start();
   }, 60_000);
   afterAll(async () => {
     await cluster?.stop();
   });
-  beforeEach(() => started().restore(), 60_000);
-  return started;
+  return () => {
+    if (cluster === undefined) throw new Error('the shared Redis Cluster is used before its beforeAll ran');
+    return cluster;
+  };
+}
+
+/** As sharedRedisCluster(), and before each test the cluster is whole again and empty (restore()). */
+export function useRedisCluster(): () => RedisCluster {
+  const cluster = sharedRedisCluster();
+  beforeEach(() => cluster().restore(), 60_000);
+  return cluster;
 }
 
 interface ClusterNode {

@@ -2,7 +2,8 @@
 // The store on a real Redis Cluster with each cluster client: every command; fleets (per client, mixed) losing a master.
 import { RedisTokenStore } from 'express-grafx-auth/redis';
 import { storeKey } from '../../lib/core/token-store.js';
-import { RedisCluster, describeWithRedisCluster } from '../helpers/redis-cluster.js';
+import type { RedisCluster } from '../helpers/redis-cluster.js';
+import { describeWithRedisCluster, sharedRedisCluster } from '../helpers/redis-cluster.js';
 import { watchCommands } from '../helpers/redis-server.js';
 import { expectOneTokenRequestForColdStart, useFleet } from '../helpers/redis-fleet.js';
 import {
@@ -35,17 +36,7 @@ interface SharedCluster {
 }
 
 describeWithRedisCluster('a Redis Cluster shared by the store', () => {
-  let shared: RedisCluster | undefined;
-  const cluster = (): RedisCluster => {
-    if (shared === undefined) throw new Error('the cluster is used before its beforeAll ran');
-    return shared;
-  };
-  beforeAll(async () => {
-    shared = await RedisCluster.start();
-  }, 60_000);
-  afterAll(async () => {
-    await shared?.stop();
-  });
+  const cluster = sharedRedisCluster();
 
   describe.each(CLUSTER_CLIENT_KINDS.map((kind) => [kind.name, kind] as const))('with %s', (name) => {
     everyCommandTests(cluster, name);
