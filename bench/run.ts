@@ -928,12 +928,14 @@ async function main(): Promise<void> {
   if (config.only === 'tenants') {
     const tenants = await tenantsScenario(stand);
     await stand.stop();
-    const { cpuRatio, aaCpuRatio, multi, single, coldShare } = tenants;
+    const { cpuRatio, aaCpuRatio, multi, single, coldShare, heapFirstMB, heapLastMB } = tenants;
     console.log(
       `6. Many tenants: single / many ${cpuRatio.median.toFixed(3)} × by CPU (middle half ${cpuRatio.q1.toFixed(3)}–` +
         `${cpuRatio.q3.toFixed(3)}); ${multi.cpuMicrosPerRequest.toFixed(1)} vs ${single.cpuMicrosPerRequest.toFixed(1)} ` +
         `µs CPU/req; ${(coldShare * 100).toFixed(2)} % of requests loaded their tenant; A/A control ` +
-        `${aaCpuRatio.median.toFixed(3)} (${aaCpuRatio.q1.toFixed(3)}–${aaCpuRatio.q3.toFixed(3)})`,
+        `${aaCpuRatio.median.toFixed(3)} (${aaCpuRatio.q1.toFixed(3)}–${aaCpuRatio.q3.toFixed(3)}); heap before and ` +
+        `after the rounds ${heapFirstMB.toFixed(2)} → ${heapLastMB.toFixed(2)} MB ` +
+        `(${((heapLastMB / heapFirstMB - 1) * 100).toFixed(1)} %)`,
     );
     return;
   }
