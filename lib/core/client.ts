@@ -11,6 +11,8 @@ import { type GrafxClientEvents, Telemetry } from './telemetry.js';
 import type { Tenant } from './tenant.js';
 import { TenantRegistry, unknownIntegration } from './tenant-registry.js';
 import { TokenCache } from './token-cache.js';
+import { NO_SLOT } from './slot-lru.js';
+import type { WarmTokens } from './warm-tokens.js';
 import { axiosTransport } from './transport.js';
 import type { TokenRecord } from './token-record.js';
 import type { GrafxOutputFormat, GrafxTaskResult } from './api-types.js';
@@ -131,6 +133,8 @@ export class GrafxClient {
   /** Whether integrations are loaded on demand (`integrations` given as a function). */
   readonly loadsIntegrations: boolean;
   readonly #tenants: TenantRegistry;
+  /** What a warm look-up reads of each held tenant's token, by slot (the registry's). */
+  readonly #warm: WarmTokens;
   readonly #tokens: TokenCache;
   readonly #telemetry: Telemetry;
   readonly #clock: () => number;
@@ -175,6 +179,7 @@ export class GrafxClient {
       },
       closing.signal,
     );
+    this.#warm = this.#tenants.warm;
     this.#tokens = new TokenCache(resolved, this.#telemetry, this.#tenants, closing);
     const { clock, rejectionRenewalIntervalMs, apiMaxResponseBytes, allowTokenThroughTransport } = resolved;
     // The proxy rules were read once (parseOptions); the API client's agents are made once per client, here.
@@ -224,11 +229,21 @@ export class GrafxClient {
     if (this.#tokens.closed) throw clientClosedError(key);
     // Like context(): a held tenant is made the most recently used, so a tenant used only through getToken stays
     // held. One not held is made (or loaded) by the token cache's shared fetch, as before.
-    const tenant = this.#tenants.touchHeld(key);
-    const record = tenant === undefined ? undefined : this.#warmRecord(tenant);
-    if (record !== undefined) {
-      if (tokenChannel.hasSubscribers) traceCachedToken(key);
-      return record.token;
+    const slot = this.#tenants.touchHeldSlot(key);
+    let tenant: Tenant | undefined;
+    if (slot !== NO_SLOT) {
+      const now = this.#clock();
+      const warm = this.#warm;
+      let token: string | undefined;
+      if (now < warm.until(slot)) token = warm.token(slot);
+      else {
+        tenant = this.#tenants.tenantAt(slot);
+        token = this.#coolRecord(tenant, now)?.token;
+      }
+      if (token !== undefined) {
+        if (tokenChannel.hasSubscribers) traceCachedToken(key);
+        return token;
+      }
     }
     const found = this.#tokens.get(key, tenant);
     if (found instanceof Promise) return (await found).token;
@@ -298,18 +313,25 @@ export class GrafxClient {
   context(integration?: string): GrafxContext | Promise<GrafxContext> {
     const key = integration ?? this.#key(undefined);
     // The warm path: one walk of one LRU, the tenants' (none when the key is the one looked up last and no tenant was
-    // held or dropped since: see touch()); a static tenant is made on first use; its token is on it.
-    const tenant = this.#tenants.touch(key);
-    if (tenant === undefined && !this.loadsIntegrations) throw unknownIntegration(key);
+    // held or dropped since: see touchHeldSlot()), and one clock read: the token's fields are in the registry's
+    // dense arrays, by the tenant's slot (WarmTokens), so nothing of the tenant's own objects is read. A static tenant
+    // is made on first use.
+    const slot = this.#tenants.touchSlot(key);
+    if (slot === NO_SLOT && !this.loadsIntegrations) throw unknownIntegration(key);
     if (this.#tokens.closed) return Promise.reject(clientClosedError(key));
-    if (tenant !== undefined) {
-      const record = this.#warmRecord(tenant);
-      if (record !== undefined) {
-        if (tokenChannel.hasSubscribers) traceCachedToken(key);
-        return new RequestContext(tenant, record, this.#tools);
-      }
+    if (slot === NO_SLOT) return this.#contextWhenReady(key, undefined);
+    const now = this.#clock();
+    const warm = this.#warm;
+    if (now < warm.until(slot)) {
+      if (tokenChannel.hasSubscribers) traceCachedToken(key);
+      const tenant = this.#tenants.tenantAt(slot);
+      return new RequestContext(key, warm.token(slot), warm.expiresAt(slot), warm.scope(slot), tenant, this.#tools);
     }
-    return this.#contextWhenReady(key, tenant);
+    const tenant = this.#tenants.tenantAt(slot);
+    const record = this.#coolRecord(tenant, now);
+    if (record === undefined) return this.#contextWhenReady(key, tenant);
+    if (tokenChannel.hasSubscribers) traceCachedToken(key);
+    return this.#contextOf(tenant, record);
   }
 
   /**
@@ -476,17 +498,14 @@ export class GrafxClient {
   }
 
   /**
-   * The tenant's usable token, synchronously, or undefined (the caller then waits for one): the record on the tenant
-   * before its renewal time (one clock read, no other look-up), else the token cache's, which starts a due renewal in
-   * the background. Starts a due reload of the tenant's credentials in the background, as every warm use does.
+   * The held tenant's usable token, synchronously, or undefined (the caller then waits for one), when its warm slot
+   * did not serve it (see WarmTokens): the token cache's, which starts a due renewal in the background, and warms the
+   * slot again. Starts a due reload of the tenant's credentials in the background, as every warm use does.
    */
-  #warmRecord(tenant: Tenant): TokenRecord | undefined {
-    const now = this.#clock();
+  #coolRecord(tenant: Tenant, now: number): TokenRecord | undefined {
     if (now >= tenant.reloadAt) this.#tenants.reloadIfDue(tenant, now);
-    const held = tenant.record;
-    if (held !== undefined && now < held.refreshDueAt) return held;
     const record = this.#tokens.peek(tenant.key);
-    if (record !== undefined && this.#tenants.held(tenant.key) === tenant) tenant.record = record;
+    if (record !== undefined && this.#tenants.held(tenant.key) === tenant) this.#tenants.warmUp(tenant.key, record);
     return record;
   }
 
@@ -497,7 +516,7 @@ export class GrafxClient {
   }
 
   #contextOf(tenant: Tenant, record: TokenRecord): GrafxContext {
-    return new RequestContext(tenant, record, this.#tools);
+    return new RequestContext(tenant.key, record.token, record.expiresAtDate, record.scope, tenant, this.#tools);
   }
 
   /** The tenant's workflow helpers, made once next to its API client. */

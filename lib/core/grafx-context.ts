@@ -3,7 +3,6 @@
 import type { AxiosInstance } from 'axios';
 import { scopeSet } from './scopes.js';
 import type { Tenant } from './tenant.js';
-import type { TokenRecord } from './token-record.js';
 import type { GrafxWorkflows } from './workflows.js';
 
 /** What a request (or a worker) gets for one integration: `req.grafx` in Express. */
@@ -47,13 +46,21 @@ export class RequestContext implements GrafxContext {
   readonly #tools: TenantTools;
   readonly #scope: string | undefined;
 
-  constructor(tenant: Tenant, record: TokenRecord, tools: TenantTools) {
-    this.integration = tenant.key;
-    this.token = record.token;
-    this.expiresAt = record.expiresAtDate;
+  /** The integration's key, its token, the token's expiry and scope (from its record), its tenant, and how to make tools. */
+  constructor(
+    integration: string,
+    token: string,
+    expiresAt: Date,
+    scope: string | undefined,
+    tenant: Tenant,
+    tools: TenantTools,
+  ) {
+    this.integration = integration;
+    this.token = token;
+    this.expiresAt = expiresAt;
     this.#tenant = tenant;
     this.#tools = tools;
-    this.#scope = record.scope;
+    this.#scope = scope;
   }
 
   get environment(): string | undefined {

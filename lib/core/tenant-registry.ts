@@ -4,7 +4,7 @@ import { MAX_INTEGRATION_KEY_LENGTH } from './bounds.js';
 import { BoundedWaits, type WaitLimit } from './bounded-wait.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError, clientClosedError } from './errors.js';
 import { InFlight } from './in-flight.js';
-import { LinkedLRU } from './linked-lru.js';
+import { NO_SLOT, SlotLRU } from './slot-lru.js';
 import type { Logger } from './logger.js';
 import {
   type IntegrationLoader,
@@ -14,6 +14,8 @@ import {
 } from './options.js';
 import { createRedactor, quotedKey, sanitizeServerText } from './redaction.js';
 import type { Tenant } from './tenant.js';
+import type { TokenRecord } from './token-record.js';
+import { WarmTokens } from './warm-tokens.js';
 import { LazyLRU } from './lazy-lru.js';
 
 /** After a reload of credentials failed, the held ones are used this long before the loader is asked again. */
@@ -43,7 +45,9 @@ export class TenantRegistry {
   readonly #clock: () => number;
   readonly #logger: Logger;
   readonly #hooks: TenantHooks;
-  readonly #cache: LinkedLRU<Tenant>;
+  readonly #cache: SlotLRU<Tenant>;
+  /** What a warm look-up reads of each held tenant, by its slot in #cache (kept so by warmUp and coolDown). */
+  readonly warm: WarmTokens;
   /** Keys the loader did not know, remembered briefly (a negative cache, bounded). */
   readonly #unknown: LazyLRU<string, true> | undefined;
   readonly #loads = new InFlight<Tenant | undefined>();
@@ -52,11 +56,11 @@ export class TenantRegistry {
   /** Every call of the loader is waited for at most `loading.timeoutMs`, and never once the client closes. */
   readonly #waits: BoundedWaits;
   #reloading = 0;
-  // The tenant the last look-up of the LRU found (made the most recently used by it). Forgotten at every change of
-  // the LRU but look-ups (a tenant held, replaced or dropped, a fetch started): while it is remembered, it is still
-  // held and still the most recently used, so a look-up of its key needs no walk.
+  // The slot the last look-up of the LRU found (made the most recently used by it). Forgotten at every change of
+  // the LRU but look-ups (a tenant held, replaced or dropped): while it is remembered, its tenant is still held and
+  // still the most recently used, so a look-up of its key needs no walk.
   #lastKey: string | undefined;
-  #lastTenant: Tenant | undefined;
+  #lastSlot = NO_SLOT;
 
   /** @param closing the client's: aborting it ends every wait for the loader (GRAFX_CLIENT_CLOSED) and aborts its signal. */
   constructor(options: ResolvedOptions, hooks: TenantHooks, closing: AbortSignal) {
@@ -67,11 +71,18 @@ export class TenantRegistry {
     this.#logger = options.logger;
     this.#hooks = hooks;
     this.#waits = new BoundedWaits(closing);
-    // 'set' is a reload replacing a tenant: `rotated` says so once the new one is held.
-    this.#cache = new LinkedLRU<Tenant>(options.cacheMax, (_tenant, key, reason) => {
-      this.#forgetLast();
-      if (reason !== 'set') hooks.dropped(key);
-    });
+    // 'set' is a reload replacing a tenant: `rotated` says so once the new one is held. Its slot cools either way:
+    // the next look-up asks the token cache again (see WarmTokens).
+    this.#cache = new SlotLRU<Tenant>(
+      options.cacheMax,
+      (_tenant, key, reason, slot) => {
+        this.#forgetLast();
+        this.warm.cool(slot);
+        if (reason !== 'set') hooks.dropped(key);
+      },
+      (capacity) => this.warm.grow(capacity),
+    );
+    this.warm = new WarmTokens(this.#cache.capacity);
     if (options.loader !== undefined && options.unknownTtlMs > 0) {
       this.#unknown = new LazyLRU<string, true>({
         max: options.unknownMax,
@@ -114,24 +125,48 @@ export class TenantRegistry {
    * held. Unlike peek(), it leaves reloads to the caller (reloadIfDue), who reads the clock once for everything.
    */
   touch(key: string): Tenant | undefined {
-    const held = this.touchHeld(key);
-    if (held !== undefined) return held;
-    const integration = this.#static.get(key);
-    if (integration === undefined) return undefined;
-    const created = this.#create(key, integration, Infinity);
-    this.#hold(key, created);
-    return created;
+    const slot = this.touchSlot(key);
+    return slot === NO_SLOT ? undefined : this.#cache.at(slot);
   }
 
-  /** The tenant of `key` if held, made the most recently used; undefined when not held (nothing is made). */
-  touchHeld(key: string): Tenant | undefined {
-    if (key === this.#lastKey) return this.#lastTenant;
-    const held = this.#cache.get(key);
-    if (held !== undefined) {
+  /** The slot of the tenant of `key` (see touch(): held, or static and made now); NO_SLOT when not held. */
+  touchSlot(key: string): number {
+    const held = this.touchHeldSlot(key);
+    if (held !== NO_SLOT) return held;
+    const integration = this.#static.get(key);
+    if (integration === undefined) return NO_SLOT;
+    return this.#hold(key, this.#create(key, integration, Infinity));
+  }
+
+  /** The slot of the tenant of `key` if held, made the most recently used; NO_SLOT when not held (nothing is made). */
+  touchHeldSlot(key: string): number {
+    if (key === this.#lastKey) return this.#lastSlot;
+    const slot = this.#cache.touch(key);
+    if (slot !== NO_SLOT) {
       this.#lastKey = key;
-      this.#lastTenant = held;
+      this.#lastSlot = slot;
     }
-    return held;
+    return slot;
+  }
+
+  /** The tenant held in `slot` (a slot touchSlot() or touchHeldSlot() just returned). */
+  tenantAt(slot: number): Tenant {
+    return this.#cache.at(slot) as Tenant;
+  }
+
+  /**
+   * The token cache holds `record` for `key`: while the tenant of `key` is held, its warm look-ups serve it until its
+   * renewal time (or the tenant's reload time, if earlier).
+   */
+  warmUp(key: string, record: TokenRecord): void {
+    const slot = this.#cache.slotOf(key);
+    if (slot !== NO_SLOT) this.warm.warm(slot, record, this.tenantAt(slot).reloadAt);
+  }
+
+  /** The token cache dropped `record` of `key`: a warm look-up no longer serves it. */
+  coolDown(key: string, record: TokenRecord): void {
+    const slot = this.#cache.slotOf(key);
+    if (slot !== NO_SLOT && this.warm.serves(slot, record)) this.warm.cool(slot);
   }
 
   /** The tenant of `key` if held, without making it the most recently used (the token cache's bookkeeping). */
@@ -187,10 +222,10 @@ export class TenantRegistry {
     this.#unknown?.clear();
   }
 
-  /** Holds `tenant` as the most recently used (past `cache.max`, the least recently used goes). */
-  #hold(key: string, tenant: Tenant): void {
+  /** Holds `tenant` as the most recently used (past `cache.max`, the least recently used goes); its slot. */
+  #hold(key: string, tenant: Tenant): number {
     this.#forgetLast();
-    this.#cache.set(key, tenant);
+    return this.#cache.set(key, tenant);
   }
 
   /**
@@ -226,7 +261,7 @@ export class TenantRegistry {
 
   #forgetLast(): void {
     this.#lastKey = undefined;
-    this.#lastTenant = undefined;
+    this.#lastSlot = NO_SLOT;
   }
 
   #create(key: string, integration: ResolvedIntegration, reloadAt: number): Tenant {
@@ -234,13 +269,10 @@ export class TenantRegistry {
       key,
       integration,
       reloadAt,
-      record: undefined,
       renewals: 0,
       lastRenewalAt: undefined,
       api: undefined,
       workflows: undefined,
-      newer: undefined,
-      older: undefined,
     };
   }
 

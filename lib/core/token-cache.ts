@@ -17,8 +17,10 @@ import { LazyLRU } from './lazy-lru.js';
 /** Where the token cache finds an integration's credentials (the client's TenantRegistry). */
 export interface TenantSource {
   tenant(key: string): Tenant | Promise<Tenant>;
-  /** The tenant of `key` if held, without touching its recency: its `record` follows the cached token. */
-  held?(key: string): Tenant | undefined;
+  /** The token cache now holds `record` for `key` (stored, renewed): what warm look-ups of a held tenant serve. */
+  warmUp?(key: string, record: TokenRecord): void;
+  /** The token cache dropped `record` of `key` (replaced, deleted, evicted): warm look-ups no longer serve it. */
+  coolDown?(key: string, record: TokenRecord): void;
 }
 
 /** What a fetch knows: whose token it gets, and the token the API refused when a 401 caused it. */
@@ -105,18 +107,12 @@ export class TokenCache {
       // aside two numbers per slot, tenants or not. An unusable record is replaced by the next fetch (see #load).
       // An evicted integration's fetch in flight still answers the callers waiting for it (and #pending new ones).
       ignoreFetchAbort: true,
-      // Each held tenant's `record` is the token cached for its key, kept so here, where every store, renewal and
-      // drop passes: a warm request reads it from the tenant (one LRU walk, the tenants') and never walks this LRU.
-      // This LRU holds tokens of held tenants only (a tenant's drop deletes its token), so no more than the tenants
-      // LRU does: it never evicts by its own recency, which warm requests therefore need not keep.
-      onInsert: (record, key) => {
-        const tenant = this.#tenants.held?.(key);
-        if (tenant !== undefined) tenant.record = record;
-      },
-      dispose: (record, key) => {
-        const tenant = this.#tenants.held?.(key);
-        if (tenant?.record === record) tenant.record = undefined;
-      },
+      // What a warm request reads of a held tenant's token (the registry's WarmTokens) follows the token cached for
+      // its key, kept so here, where every store, renewal and drop passes: a warm request walks one LRU, the
+      // tenants', and never this one. This LRU holds tokens of held tenants only (a tenant's drop deletes its token),
+      // so no more than the tenants LRU does: it never evicts by its own recency, which warm requests need not keep.
+      onInsert: (record, key) => this.#tenants.warmUp?.(key, record),
+      dispose: (record, key) => this.#tenants.coolDown?.(key, record),
       fetchMethod: (key, stale, { context }) => this.#fetchToken(key, stale, context),
     });
   }
