@@ -6,7 +6,7 @@ import { GRAFX_ERROR_CODES, GrafxAuthError, clientClosedError } from './errors.j
 import type { Telemetry } from './telemetry.js';
 import type { Logger } from './logger.js';
 import { type CheckedFailure, checkStoredFailure, checkStoredToken } from './store-records.js';
-import type { TokenRecord } from './token-record.js';
+import { type TokenRecord, knownTokenRecord } from './token-record.js';
 import type { StoredFailure, StoredToken, TokenStore } from './token-store.js';
 
 /** How often an instance waiting for another's token request looks at the store. */
@@ -170,15 +170,7 @@ export class FleetTokenFetch {
     if (stored === undefined || stored.token === rejected) return undefined;
     if (now >= stored.usableUntil) return undefined;
     if (now >= stored.refreshDueAt && purpose === 'renewal') return undefined;
-    return {
-      integration,
-      token: stored.token,
-      expiresAt: stored.expiresAt,
-      expiresAtDate: new Date(stored.expiresAt),
-      usableUntil: stored.usableUntil,
-      refreshDueAt: stored.refreshDueAt,
-      scope: stored.scope,
-    };
+    return knownTokenRecord(integration, stored.token, stored, stored.scope);
   }
 
   #usable(): boolean {
