@@ -3,7 +3,7 @@
 import express from 'express';
 import request from 'supertest';
 import { createGrafxClient, grafxAuth } from 'express-grafx-auth';
-import { tokenRecord } from '../../lib/core/token-record.js';
+import { knownTokenRecord, tokenRecord } from '../../lib/core/token-record.js';
 import { serve, sleep } from '../helpers/serve.js';
 import { useStandIn } from '../helpers/stand-in.js';
 
@@ -45,6 +45,17 @@ describe('tokenRecord timing', () => {
       expect(record.refreshDueAt).toBeGreaterThan(5_000);
       expect(record.refreshDueAt).toBeLessThanOrEqual(record.usableUntil);
     }
+  });
+
+  it.each([
+    ['whole milliseconds', 1_765_000_000_000, 1_764_999_990_000, 1_764_999_700_000],
+    ['a fractional expiry (an app clock of its own)', 1_765_000_000_000.25, 1_764_999_990_000, 1_764_999_700_000],
+    ['times far before the expiry', 1_765_000_000_000, 1_000, -1e300],
+  ])('keeps the times it was given, exactly: %s', (_name, expiresAt, usableUntil, refreshDueAt) => {
+    const record = knownTokenRecord('k', 't', { expiresAt, usableUntil, refreshDueAt }, 'template:read');
+    expect([record.expiresAt, record.usableUntil, record.refreshDueAt]).toEqual([expiresAt, usableUntil, refreshDueAt]);
+    expect(record.expiresAtDate.getTime()).toBe(Math.trunc(expiresAt));
+    expect(record).toMatchObject({ integration: 'k', token: 't', scope: 'template:read' });
   });
 
   it('starts renewal while the token is still handed out even with refreshWindowMs = 0', () => {
