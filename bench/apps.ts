@@ -51,6 +51,8 @@ export interface TenantStats {
   tokenRequests: number;
   /** Token requests for a tenant beyond the first after its load (must be 0). */
   duplicates: number;
+  /** The token requests' durations added up (ms, each as `tokenRenewed` gives it: whole milliseconds). */
+  tokenMs: number;
   held: number;
 }
 
@@ -189,7 +191,7 @@ export async function buildApp(
         '/s/:tenant/templates',
         templatesRoute((req) => req.grafx.api),
       );
-      const counts = { loads: 0, tokenRequests: 0, duplicates: 0 };
+      const counts = { loads: 0, tokenRequests: 0, duplicates: 0, tokenMs: 0 };
       // Token requests since the tenant's last load, by tenant index: allocated once, so the heap stays flat.
       const sinceLoad = new Int32Array(integrations);
       const indexOf = (key: string): number => Number(key.slice(TENANT_PREFIX.length));
@@ -205,9 +207,10 @@ export async function buildApp(
         apiBaseURL: (environment) => apiBaseURL(endpoints, environment),
         cache: { max: cacheMax },
       });
-      client.on('tokenRenewed', ({ integration, source }) => {
+      client.on('tokenRenewed', ({ integration, source, durationMs }) => {
         if (source !== 'login-server') return;
         counts.tokenRequests += 1;
+        counts.tokenMs += durationMs;
         const i = indexOf(integration);
         sinceLoad[i] = (sinceLoad[i] ?? 0) + 1;
         if ((sinceLoad[i] ?? 0) > 1) counts.duplicates += 1;
@@ -220,6 +223,11 @@ export async function buildApp(
         '/t/:tenant/templates',
         templatesRoute((req) => req.grafx.api),
       );
+      // BENCH_TENANTS_MIX=wait (a diagnosis): the same route, idle `?wait=` ms first, as long as a cold load waits.
+      app.use('/w/:tenant', grafxAuth(client, { resolveIntegration: (req) => String(req.params.tenant) }));
+      app.get('/w/:tenant/templates', (req, res, next) => {
+        setTimeout(() => templatesRoute((r) => r.grafx.api)(req, res, next), Number(req.query.wait) || 0);
+      });
       break;
     }
   }

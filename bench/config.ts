@@ -20,8 +20,8 @@ export interface BenchConfig {
   /**
    * Scenario 6: tenants behind a loader, tenants held (`cache.max`), the Zipf exponent of the mix; rounds of the
    * many-tenants and the single-tenant route (interleaved), seconds per round and of warm-up; the many-tenants
-   * route's mix (`zipf`, the guard's; `hot`, `cold`, `one` take it apart: see run.ts's tenantPath); whether the app
-   * process gets a core of its own (BENCH_TENANTS_PIN=1).
+   * route's mix (`zipf`, the guard's; `hot`, `cold`, `one`, `wait` take it apart: see run.ts's tenantPath); whether
+   * the app process gets a core of its own (BENCH_TENANTS_PIN=1).
    */
   tenants: {
     tenants: number;
@@ -32,6 +32,11 @@ export interface BenchConfig {
     warmupSeconds: number;
     mix: string;
     pin: boolean;
+    /**
+     * BENCH_TENANTS_MIX=wait: how long the waiting requests idle (ms; BENCH_TENANTS_WAIT_MS; 6 by default, about a
+     * cold load's token request in this scenario: 6.25 ms on average in one run).
+     */
+    waitMs: number;
   };
   /**
    * Scenario 7: micro-benchmark rounds; milliseconds per middleware task and round (tinybench); calls of each axios
@@ -121,6 +126,7 @@ export function benchConfig(defaultResultsPath: string): BenchConfig {
           ? 'zipf'
           : process.env.BENCH_TENANTS_MIX,
       pin: process.env.BENCH_TENANTS_PIN === '1',
+      waitMs: envNumber('BENCH_TENANTS_WAIT_MS', 6),
     },
     micro: {
       rounds: envNumber('BENCH_MICRO_ROUNDS', quick ? 10 : 15),

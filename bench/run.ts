@@ -513,10 +513,12 @@ interface TenantRound extends Round {
   /** Token requests the login server (the stand-in) answered during the round. */
   loginServerRequests: number;
   duplicates: number;
+  /** The token requests' durations added up (ms). */
+  tokenMs: number;
 }
 
 async function tenantsScenario(stand: Child<StandInCommands>) {
-  const { tenants, cacheMax, zipfExponent, rounds, roundSeconds, warmupSeconds, mix, pin } = config.tenants;
+  const { tenants, cacheMax, zipfExponent, rounds, roundSeconds, warmupSeconds, mix, pin, waitMs } = config.tenants;
   log(
     `6. Many tenants: ${tenants} behind a loader, cache.max ${cacheMax}, Zipf mix (s = ${zipfExponent}), vs one tenant` +
       (mix === 'zipf' ? '' : ` (BENCH_TENANTS_MIX=${mix}: a diagnosis, not the guard's mix)`),
@@ -536,7 +538,7 @@ async function tenantsScenario(stand: Child<StandInCommands>) {
     child,
     origin,
     paths: [],
-    nextPath: tenantPath(mix, tenants, cacheMax, zipfExponent),
+    nextPath: tenantPath(mix, tenants, cacheMax, zipfExponent, waitMs),
   };
   const single: App = { name: 'single-tenant', child, origin, paths: ['/s/tenant-0/templates'] };
   // The A/A control: the single-tenant route again, as a run of its own in each round (the measurement's own noise).
@@ -583,6 +585,7 @@ async function tenantsScenario(stand: Child<StandInCommands>) {
         tokenRequests: after.tokenRequests - before.tokenRequests,
         loginServerRequests: loginAfter - loginBefore,
         duplicates: after.duplicates - before.duplicates,
+        tokenMs: after.tokenMs - before.tokenMs,
       });
     }
     const m = multiRounds.at(-1) as TenantRound;
@@ -613,6 +616,8 @@ async function tenantsScenario(stand: Child<StandInCommands>) {
   }
   const sum = (pick: (r: TenantRound) => number): number => multiRounds.reduce((total, r) => total + pick(r), 0);
   const requests = sum((r) => r.ok);
+  if (sum((r) => r.tokenRequests) > 0)
+    log(`  token requests: ${(sum((r) => r.tokenMs) / sum((r) => r.tokenRequests)).toFixed(2)} ms each on average`);
   return {
     tenants,
     cacheMax,
@@ -646,9 +651,10 @@ async function tenantsScenario(stand: Child<StandInCommands>) {
  * The many-tenants route's next path. `zipf` (the guard's): rank r with probability ∝ 1/r^s over every tenant. The
  * others take the mix apart (BENCH_TENANTS_MIX): `hot`, the Zipf mix over the tenants held only (tenant switches, no
  * cold load); `cold`, tenant 0 but for a share of first loads as large as the Zipf mix's (about 4.5 %: cold loads,
- * no tenant switches); `one`, tenant 0 only (the loader client's own path, an A/A of the route).
+ * no tenant switches); `one`, tenant 0 only (the loader client's own path, an A/A of the route); `wait`, tenant 0
+ * only, the same share of requests idle for `waitMs` first (a cold load's wait without its work).
  */
-function tenantPath(mix: string, tenants: number, cacheMax: number, exponent: number): () => string {
+function tenantPath(mix: string, tenants: number, cacheMax: number, exponent: number, waitMs: number): () => string {
   const draw = zipfSampler(tenants, exponent);
   const path = (i: number): string => `/t/${tenantKey(i)}/templates`;
   switch (mix) {
@@ -662,11 +668,7 @@ function tenantPath(mix: string, tenants: number, cacheMax: number, exponent: nu
         }
       };
     case 'cold': {
-      let state = 1;
-      const random = (): number => {
-        state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-        return state / 4_294_967_296;
-      };
+      const random = lcg();
       // The tenants past the held ones, in a cycle longer than any run: each is a first load (or one long evicted).
       let next = cacheMax;
       return () => {
@@ -677,9 +679,23 @@ function tenantPath(mix: string, tenants: number, cacheMax: number, exponent: nu
     }
     case 'one':
       return () => path(0);
+    case 'wait': {
+      const random = lcg();
+      const waiting = `/w/${tenantKey(0)}/templates?wait=${waitMs}`;
+      return () => (random() >= COLD_MIX_SHARE ? path(0) : waiting);
+    }
     default:
-      throw new Error(`BENCH_TENANTS_MIX must be zipf, hot, cold or one, got "${mix}"`);
+      throw new Error(`BENCH_TENANTS_MIX must be zipf, hot, cold, one or wait, got "${mix}"`);
   }
+}
+
+/** A small seeded generator of numbers in [0, 1): the same draws in every run. */
+function lcg(): () => number {
+  let state = 1;
+  return () => {
+    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
+    return state / 4_294_967_296;
+  };
 }
 
 /** The `cold` mix's share of first loads: the Zipf(1.3) mix's over 100,000 tenants with 10,000 held. */
