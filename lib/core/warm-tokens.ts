@@ -11,9 +11,11 @@ const FIELDS = 3;
  * slot, side by side). A look-up of many tenants then reads the Map, two small arrays and nothing of the tenant's own
  * objects (its record, its Date), each of which would be another miss of the CPU's caches.
  *
- * The one rule: a slot's `until` is never later than what the token cache and the registry would decide for it, the
- * token's renewal time and the tenant's reload time (both only ever move later while a token is warm; a new record
- * warms the slot again, and a dropped one cools it). Past `until`, the caller asks them, which warms the slot again.
+ * The one rule: a slot's `until` is never later than what the token cache and the registry would decide for it: the
+ * token's renewal time, the last moment it is handed out (before the renewal time for every token the package
+ * computes, not necessarily for one adopted from a shared store) and the tenant's reload time (each only ever moves
+ * later while a token is warm; a new record warms the slot again, and a dropped one cools it). Past `until`, the
+ * caller asks them, which warms the slot again.
  */
 export class WarmTokens {
   #until: Float64Array;
@@ -49,13 +51,16 @@ export class WarmTokens {
     return this.#fields[FIELDS * slot + 2] as string | undefined;
   }
 
-  /** The slot serves `record` until its renewal time, or until `reloadAt` (the tenant's credentials) if earlier. */
+  /**
+   * The slot serves `record` until its renewal time, or until the last moment it is handed out or `reloadAt` (the
+   * tenant's credentials), whichever comes first.
+   */
   warm(slot: number, record: TokenRecord, reloadAt: number): void {
     const at = FIELDS * slot;
     this.#fields[at] = record.token;
     this.#fields[at + 1] = record.expiresAtDate;
     this.#fields[at + 2] = record.scope;
-    this.#until[slot] = Math.min(record.refreshDueAt, reloadAt);
+    this.#until[slot] = Math.min(record.refreshDueAt, record.usableUntil, reloadAt);
   }
 
   /** Whether the slot serves `record` now (its Date is the record's own: one per record). */
