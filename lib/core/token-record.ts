@@ -56,7 +56,7 @@ export function knownTokenRecord(
 /**
  * A TokenRecord as one object and its Date, no number of its own: the expiry is the Date's, and the hand-out and
  * renewal times are kept as how long before it they come (small whole milliseconds, which V8 keeps in the object
- * itself, where a time since the epoch would be a separate number object of 16 bytes). About 50 bytes a token less,
+ * itself, where a time since the epoch would be a separate number object of 16 bytes). About 40 bytes a token less,
  * for every tenant held.
  */
 class CachedToken implements TokenRecord {
