@@ -4,10 +4,10 @@ import { readFileSync } from 'node:fs';
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { type Server, createServer } from 'node:http';
-import { type AppVariant, type BuiltApp, type TenantStats, buildApp } from './apps.js';
+import { type AppVariant, type BuiltApp, type TenantCounts, type TenantStats, buildApp } from './apps.js';
 import { serve } from './ipc.js';
 import type { RouteCpuTake } from './route-cpu.js';
-import { type StandInEndpoints, tenantKey } from './shared.js';
+import type { StandInEndpoints } from './shared.js';
 
 /** The commands this process answers (see bench/run.ts). */
 export type AppCommands = {
@@ -42,7 +42,7 @@ export type AppCommands = {
   /** The many-tenants app's counts, and the heap after a full collection (with --expose-gc). */
   tenantStats: { args: undefined; result: TenantStats & { heapUsed: number } };
   /** The many-tenants app's counts alone: cheap (no health report, no collection), to take around a measured run. */
-  tenantCounts: { args: undefined; result: Omit<TenantStats, 'held'> };
+  tenantCounts: { args: undefined; result: TenantCounts };
 };
 
 /**
@@ -111,16 +111,9 @@ serve<AppCommands>({
     return meter.take();
   },
   async prewarm({ count }) {
-    const client = built?.client;
-    if (client === undefined) throw new Error('no client');
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      // In an app, a held tenant was loaded by a request that used its API client. Tenants loaded without it would
-      // get theirs during the measured rounds, the first time the mix picks each (about 3,800 of 10,000 in 40
-      // rounds): the heap would grow by the used set, not by a leak (docs/reference/performance.md, scenario 6).
-      while (next < count) void (await client.context(tenantKey(next++))).api;
-    };
-    await Promise.all(Array.from({ length: 32 }, worker));
+    const prewarm = built?.prewarm;
+    if (prewarm === undefined) throw new Error('not the many-tenants app');
+    await prewarm(count);
     return undefined;
   },
   tenantCounts() {

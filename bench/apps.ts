@@ -5,6 +5,7 @@ import { createAuthRefresh } from 'axios-auth-refresh';
 import express, { type ErrorRequestHandler, type Request, type RequestHandler } from 'express';
 import { type GrafxClient, createGrafxClient, grafxAuth } from 'express-grafx-auth';
 import type { RequestListener } from 'node:http';
+import { FloorTenants } from './floor-tenants.js';
 import { noopMiddleware } from './noop-middleware.js';
 import { RouteCpuMeter } from './route-cpu.js';
 import {
@@ -32,6 +33,9 @@ import {
  * - `tenants-mix`: the many-tenants app. `GET /t/:tenant/templates` behind a loader of `integrations` tenants
  *   (`cacheMax` held), and `GET /s/:tenant/templates` behind a single-integration client: the same route, in the same
  *   process (same JIT, same heap), so the two are compared without the process lottery.
+ *   Beside them, the same two routes written by hand (the floor, in the same process): `GET /f/:tenant/templates`
+ *   through a Map of tenants, one token request per cold tenant and an axios instance per tenant
+ *   (floor-tenants.ts), and `GET /fs/:tenant/templates` through a plain axios instance with a static token.
  */
 export type AppVariant =
   | 'hello-bare'
@@ -53,8 +57,14 @@ export interface TenantStats {
   duplicates: number;
   /** The token requests' durations added up (ms, each as `tokenRenewed` gives it: whole milliseconds). */
   tokenMs: number;
+  /** The floor's (floor-tenants.ts) tenants loaded and token requests sent. */
+  floorLoads: number;
+  floorTokenRequests: number;
   held: number;
 }
+
+/** The counts without `held`. */
+export type TenantCounts = Omit<TenantStats, 'held'>;
 
 export interface BuiltApp {
   app: express.Express;
@@ -65,7 +75,9 @@ export interface BuiltApp {
   /** The many-tenants app's counts (`tenants-mix`). */
   tenantStats?: () => TenantStats;
   /** The same without `held` (which takes a health report of every tenant held): cheap. */
-  tenantCounts?: () => Omit<TenantStats, 'held'>;
+  tenantCounts?: () => TenantCounts;
+  /** `tenants-mix`: loads its first `count` tenants into the package's client and the floor, as requests would. */
+  prewarm?: (count: number) => Promise<void>;
   /** The handler's CPU time by route (`hello-mix`). */
   routeCpu?: RouteCpuMeter;
   /** The server's request listener, when it is not the app itself. */
@@ -90,8 +102,9 @@ export async function buildApp(
   app.set('x-powered-by', false);
   let client: GrafxClient | undefined;
   let tenantStats: (() => TenantStats) | undefined;
-  let tenantCounts: (() => Omit<TenantStats, 'held'>) | undefined;
+  let tenantCounts: (() => TenantCounts) | undefined;
   let routeCpu: RouteCpuMeter | undefined;
+  let prewarm: ((count: number) => Promise<void>) | undefined;
   const hello: RequestHandler = (_req, res) => {
     res.send(HELLO);
   };
@@ -216,8 +229,46 @@ export async function buildApp(
         if ((sinceLoad[i] ?? 0) > 1) counts.duplicates += 1;
       });
       const tenants = client;
-      tenantStats = () => ({ ...counts, held: tenants.health().tenants.held });
-      tenantCounts = () => ({ ...counts });
+      tenantStats = () => ({ ...(tenantCounts as () => TenantCounts)(), held: tenants.health().tenants.held });
+      const floor = new FloorTenants(
+        cacheMax,
+        async (key) => {
+          const i = indexOf(key);
+          if (!key.startsWith(TENANT_PREFIX) || !Number.isInteger(i) || i < 0 || i >= integrations) return undefined;
+          return { clientId: benchClientId(i), clientSecret: benchClientSecret(i), environment: tenantKey(i) };
+        },
+        endpoints.tokenURL,
+        (environment) => apiBaseURL(endpoints, environment),
+      );
+      tenantCounts = () => ({ ...counts, floorLoads: floor.loads, floorTokenRequests: floor.tokenRequests });
+      prewarm = async (count) => {
+        let next = 0;
+        const worker = async (): Promise<void> => {
+          // In an app, a held tenant was loaded by a request that used its API client. Tenants loaded without it
+          // would get theirs during the measured rounds, the first time the mix picks each (about 3,800 of 10,000 in
+          // 40 rounds): the heap would grow by the used set, not by a leak (docs/reference/performance.md, scenario 6).
+          while (next < count) {
+            const key = tenantKey(next++);
+            void (await tenants.context(key)).api;
+            await floor.api(key);
+          }
+        };
+        await Promise.all(Array.from({ length: 32 }, worker));
+      };
+      const floorToken = await fetchToken(endpoints);
+      const floorSingle = axios.create({
+        baseURL: apiBaseURL(endpoints, BENCH_ENVIRONMENT),
+        headers: { Authorization: `Bearer ${floorToken}` },
+      });
+      app.get(
+        '/fs/:tenant/templates',
+        templatesRoute(() => floorSingle),
+      );
+      app.use('/f/:tenant', floor.middleware());
+      app.get(
+        '/f/:tenant/templates',
+        templatesRoute((req) => req.floorApi as AxiosInstance),
+      );
       app.use('/t/:tenant', grafxAuth(client, { resolveIntegration: (req) => String(req.params.tenant) }));
       app.get(
         '/t/:tenant/templates',
@@ -244,6 +295,7 @@ export async function buildApp(
     failures: () => failures,
     ...(tenantStats === undefined ? {} : { tenantStats }),
     ...(tenantCounts === undefined ? {} : { tenantCounts }),
+    ...(prewarm === undefined ? {} : { prewarm }),
     ...(routeCpu === undefined ? {} : { routeCpu, listener: routeCpu.wrap(app) }),
   };
 }

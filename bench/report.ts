@@ -116,6 +116,17 @@ export interface Measured {
     cpuRatio: Ratio;
     /** The A/A control: the single-tenant route's second run of each round / its first. */
     aaCpuRatio: Ratio;
+    /** The floor's many-tenants route (written by hand, same process and rounds) / the package's, by CPU. */
+    vsFloorCpuRatio: Ratio;
+    /** The floor's own single / many. */
+    floorCpuRatio: Ratio;
+    /** The floor's single-tenant route (plain axios, static token) / the package's. */
+    singleVsFloorCpuRatio: Ratio;
+    floorMulti: RunSummary;
+    floorSingle: RunSummary;
+    floorColdShare: number;
+    floorLoads: number;
+    floorTokenRequests: number;
     loads: number;
     tokenRequests: number;
     loginServerRequests: number;
@@ -322,6 +333,25 @@ export function targetRows(m: Measured): Target[] {
       target: 'CPU/req ≥ 0.95 × single tenant',
       met: atLeast(tenants.cpuRatio.median, 0.95, cpuNoise, tenants.multi.failed + tenants.single.failed === 0),
       ...headline(tenants.cpuRatio),
+    },
+    {
+      scenario:
+        '6. … beside the same routes written by hand, in the same process and rounds (the floor: a `Map` of tenants, ' +
+        'one token request per cold tenant, an axios instance each, no bound or check: `bench/floor-tenants.ts`)',
+      result:
+        `floor many / many ${ratio(tenants.vsFloorCpuRatio, 'by CPU')} (${tenants.floorMulti.cpuMicrosPerRequest.toFixed(1)} ` +
+        `µs CPU/req, ${(tenants.floorColdShare * 100).toFixed(2)} % of its requests loaded their tenant); the floor's ` +
+        `own single / many ${ratioWithSpread(tenants.floorCpuRatio, 'by CPU')}; its single-tenant route (plain axios, ` +
+        `a static token) / the package's ${tenants.singleVsFloorCpuRatio.median.toFixed(3)} ×` +
+        failures(tenants.floorMulti.failed + tenants.floorSingle.failed),
+      target: 'CPU/req ≥ 0.95 × the floor',
+      met: atLeast(
+        tenants.vsFloorCpuRatio.median,
+        0.95,
+        cpuNoise,
+        tenants.multi.failed + tenants.floorMulti.failed + tenants.floorSingle.failed === 0,
+      ),
+      ...headline(tenants.vsFloorCpuRatio),
     },
     {
       scenario: '6. … token requests and cold loads (measured rounds)',

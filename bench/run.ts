@@ -528,6 +528,7 @@ async function tenantsScenario(stand: Child<StandInCommands>) {
   const child = new Child<AppCommands>('tenants', join(__dirname, 'app-process.ts'), [
     '--expose-gc',
     ...profileOptions,
+    ...(process.env.BENCH_TENANTS_NODE_OPTIONS ?? '').split(' ').filter((o) => o !== ''),
   ]);
   children.push(child);
   const { port } = await child.call('start', { variant: 'tenants-mix', endpoints, integrations: tenants, cacheMax });
@@ -538,74 +539,95 @@ async function tenantsScenario(stand: Child<StandInCommands>) {
     child,
     origin,
     paths: [],
-    nextPath: tenantPath(mix, tenants, cacheMax, zipfExponent, waitMs),
+    nextPath: tenantPath(mix, tenants, cacheMax, zipfExponent, waitMs, 't'),
   };
   const single: App = { name: 'single-tenant', child, origin, paths: ['/s/tenant-0/templates'] };
   // The A/A control: the single-tenant route again, as a run of its own in each round (the measurement's own noise).
   const single2: App = { ...single, name: 'single-tenant-2' };
-  // Warm-up: the cache holds the mix's hottest tenants (its steady state), then a run of the mix itself.
+  // The floor: the same two routes written by hand (bench/floor-tenants.ts), in the same process.
+  const floorMulti: App = {
+    name: 'floor-many-tenants',
+    child,
+    origin,
+    paths: [],
+    nextPath: tenantPath(mix, tenants, cacheMax, zipfExponent, waitMs, 'f'),
+  };
+  const floorSingle: App = { name: 'floor-single-tenant', child, origin, paths: ['/fs/tenant-0/templates'] };
+  // Warm-up: the caches hold the mix's hottest tenants (its steady state), then a run of the mix itself.
   await child.call('prewarm', { count: cacheMax });
   await run(multi, warmupSeconds);
+  await run(floorMulti, warmupSeconds);
   await run(single, Math.min(warmupSeconds, 2));
-  const multiRounds: TenantRound[] = [];
-  const singleRounds: Round[] = [];
-  const single2Rounds: Round[] = [];
-  /** The stand-in's CPU time per request of each run (it answers both routes' API requests, and the token requests). */
-  const standIn = { multi: [] as number[], single: [] as number[] };
+  await run(floorSingle, Math.min(warmupSeconds, 2));
+  type Which = 'multi' | 'single' | 'single2' | 'floorMulti' | 'floorSingle';
+  const apps: Record<Which, App> = { multi, single, single2, floorMulti, floorSingle };
+  const roundsBy: Record<Which, TenantRound[]> = { multi: [], single: [], single2: [], floorMulti: [], floorSingle: [] };
+  /** The stand-in's CPU time per request of each run (it answers the routes' API requests, and the token requests). */
+  const standIn: Record<Which, number[]> = { multi: [], single: [], single2: [], floorMulti: [], floorSingle: [] };
   // The heap (after a full collection) before and after the measured rounds, not between them: the second or so after
   // a full collection costs the app about a quarter more CPU per request (measured: the first run after one, either
   // route, was that much dearer), which would have gone to whichever route came next.
   const heaps: number[] = [(await child.call('tenantStats', undefined)).heapUsed];
   await run(multi, warmupSeconds);
+  await run(floorMulti, warmupSeconds);
+  // Each ratio pairs runs that follow each other: the A/A control (single2, single), the guard (single, multi), the
+  // package beside the floor (multi, floorMulti) and the floor's own (floorMulti, floorSingle); reversed every round.
+  const order: Which[] = ['single2', 'single', 'multi', 'floorMulti', 'floorSingle'];
   for (let round = 0; round < rounds; round++) {
-    // The single-tenant route runs between the two others, so that each ratio pairs runs that follow each other.
-    for (const which of round % 2 === 0 ? ['multi', 'single', 'single2'] : ['single2', 'single', 'multi']) {
-      if (which === 'single2') {
-        single2Rounds.push(await run(single2, roundSeconds));
-        continue;
-      }
-      const standBefore = await stand.call('cpu', undefined);
-      if (which === 'single') {
-        const result = await run(single, roundSeconds);
-        singleRounds.push(result);
-        standIn.single.push(((await stand.call('cpu', undefined)) - standBefore) / result.ok);
-        continue;
-      }
+    for (const which of round % 2 === 0 ? order : [...order].reverse()) {
       // Only cheap counts around a measured run: a health report of 10,000 tenants or a forced collection here
       // would put their work (the collector's background threads) into the run that follows.
       const before = await child.call('tenantCounts', undefined);
       const loginBefore = (await stand.call('counts', { name: 'tenants' })).tokenRequests;
-      const result = await run(multi, roundSeconds);
+      const standBefore = await stand.call('cpu', undefined);
+      const result = await run(apps[which], roundSeconds);
       const after = await child.call('tenantCounts', undefined);
       const loginAfter = (await stand.call('counts', { name: 'tenants' })).tokenRequests;
-      standIn.multi.push(((await stand.call('cpu', undefined)) - standBefore) / result.ok);
-      multiRounds.push({
+      standIn[which].push(((await stand.call('cpu', undefined)) - standBefore) / result.ok);
+      const floor = which === 'floorMulti';
+      roundsBy[which].push({
         ...result,
-        loads: after.loads - before.loads,
-        tokenRequests: after.tokenRequests - before.tokenRequests,
+        loads: floor ? after.floorLoads - before.floorLoads : after.loads - before.loads,
+        tokenRequests: floor
+          ? after.floorTokenRequests - before.floorTokenRequests
+          : after.tokenRequests - before.tokenRequests,
         loginServerRequests: loginAfter - loginBefore,
         duplicates: after.duplicates - before.duplicates,
         tokenMs: after.tokenMs - before.tokenMs,
       });
     }
-    const m = multiRounds.at(-1) as TenantRound;
-    const s1 = singleRounds.at(-1) as Round;
+    const [m, s1, f] = [roundsBy.multi, roundsBy.single, roundsBy.floorMulti].map((r) => r.at(-1) as TenantRound) as [
+      TenantRound,
+      TenantRound,
+      TenantRound,
+    ];
+    const failed = Object.values(roundsBy).reduce((sum, r) => sum + (r.at(-1) as TenantRound).failed, 0);
     log(
       `  round ${round + 1}/${rounds} many ${m.cpuMicrosPerRequest.toFixed(0)} µs/req (${m.rps.toFixed(0)} req/s, ` +
         `${m.loads} loads, ${m.loginServerRequests} token requests), ` +
-        `single ${s1.cpuMicrosPerRequest.toFixed(0)} µs/req (${s1.rps.toFixed(0)} req/s)` +
-        (m.failed + s1.failed > 0 ? `  FAILED ${m.failed + s1.failed}` : ''),
+        `single ${s1.cpuMicrosPerRequest.toFixed(0)} µs/req (${s1.rps.toFixed(0)} req/s), ` +
+        `floor many ${f.cpuMicrosPerRequest.toFixed(0)} µs/req (${f.loads} loads)` +
+        (failed > 0 ? `  FAILED ${failed}` : ''),
     );
   }
+  const multiRounds = roundsBy.multi;
+  const singleRounds = roundsBy.single;
   const last = await child.call('tenantStats', undefined);
   heaps.push(last.heapUsed);
   const { held } = last;
   await child.stop();
   if (config.profile) tenantsProfile(child.pid, singleRounds, multiRounds);
-  const where = { single: whereCpuGoes(singleRounds, standIn.single), multi: whereCpuGoes(multiRounds, standIn.multi) };
+  const where = {
+    single: whereCpuGoes(singleRounds, standIn.single),
+    multi: whereCpuGoes(multiRounds, standIn.multi),
+    floorSingle: whereCpuGoes(roundsBy.floorSingle, standIn.floorSingle),
+    floorMulti: whereCpuGoes(roundsBy.floorMulti, standIn.floorMulti),
+  };
   for (const [name, w] of [
-    ['single', where.single],
-    ['many  ', where.multi],
+    ['single      ', where.single],
+    ['many        ', where.multi],
+    ['floor single', where.floorSingle],
+    ['floor many  ', where.floorMulti],
   ] as const) {
     log(
       `  ${name} (all rounds): ${w.cpuMicrosPerRequest.toFixed(1)} µs CPU/req, main thread ` +
@@ -627,7 +649,19 @@ async function tenantsScenario(stand: Child<StandInCommands>) {
     /** The guard: CPU per request of the single-tenant route / the many-tenants route, paired round by round. */
     cpuRatio: pairedRatio(singleRounds, multiRounds, byCpu),
     /** The A/A control: CPU per request of the single-tenant route's second run / its first, round by round. */
-    aaCpuRatio: pairedRatio(single2Rounds, singleRounds, byCpu),
+    aaCpuRatio: pairedRatio(roundsBy.single2, singleRounds, byCpu),
+    /** The floor's many-tenants route / the package's, by CPU per request: what the package adds to the cold loads. */
+    vsFloorCpuRatio: pairedRatio(roundsBy.floorMulti, multiRounds, byCpu),
+    /** The floor's own single / many: what the mix's cold loads cost code written by hand. */
+    floorCpuRatio: pairedRatio(roundsBy.floorSingle, roundsBy.floorMulti, byCpu),
+    /** The floor's single-tenant route (plain axios, static token) / the package's. */
+    singleVsFloorCpuRatio: pairedRatio(roundsBy.floorSingle, singleRounds, byCpu),
+    floorMulti: summary(roundsBy.floorMulti),
+    floorSingle: summary(roundsBy.floorSingle),
+    floorColdShare:
+      roundsBy.floorMulti.reduce((t, r) => t + r.loads, 0) / roundsBy.floorMulti.reduce((t, r) => t + r.ok, 0),
+    floorTokenRequests: roundsBy.floorMulti.reduce((t, r) => t + r.tokenRequests, 0),
+    floorLoads: roundsBy.floorMulti.reduce((t, r) => t + r.loads, 0),
     loads: sum((r) => r.loads),
     tokenRequests: sum((r) => r.tokenRequests),
     loginServerRequests: sum((r) => r.loginServerRequests),
@@ -654,9 +688,16 @@ async function tenantsScenario(stand: Child<StandInCommands>) {
  * no tenant switches); `one`, tenant 0 only (the loader client's own path, an A/A of the route); `wait`, tenant 0
  * only, the same share of requests idle for `waitMs` first (a cold load's wait without its work).
  */
-function tenantPath(mix: string, tenants: number, cacheMax: number, exponent: number, waitMs: number): () => string {
+function tenantPath(
+  mix: string,
+  tenants: number,
+  cacheMax: number,
+  exponent: number,
+  waitMs: number,
+  route: 't' | 'f',
+): () => string {
   const draw = zipfSampler(tenants, exponent);
-  const path = (i: number): string => `/t/${tenantKey(i)}/templates`;
+  const path = (i: number): string => `/${route}/${tenantKey(i)}/templates`;
   switch (mix) {
     case 'zipf':
       return () => path(draw());
@@ -680,6 +721,8 @@ function tenantPath(mix: string, tenants: number, cacheMax: number, exponent: nu
     case 'one':
       return () => path(0);
     case 'wait': {
+      // (the floor has no waiting route: its requests all go to tenant 0)
+      if (route === 'f') return () => path(0);
       const random = lcg();
       const waiting = `/w/${tenantKey(0)}/templates?wait=${waitMs}`;
       return () => (random() >= COLD_MIX_SHARE ? path(0) : waiting);
@@ -952,6 +995,13 @@ async function main(): Promise<void> {
         `${aaCpuRatio.median.toFixed(3)} (${aaCpuRatio.q1.toFixed(3)}–${aaCpuRatio.q3.toFixed(3)}); heap before and ` +
         `after the rounds ${heapFirstMB.toFixed(2)} → ${heapLastMB.toFixed(2)} MB ` +
         `(${((heapLastMB / heapFirstMB - 1) * 100).toFixed(1)} %)`,
+    );
+    const { vsFloorCpuRatio: vs, floorCpuRatio: floor, floorMulti, floorColdShare } = tenants;
+    console.log(
+      `   the floor (written by hand, same process): floor many / many ${vs.median.toFixed(3)} × (middle half ` +
+        `${vs.q1.toFixed(3)}–${vs.q3.toFixed(3)}); its own single / many ${floor.median.toFixed(3)} × ` +
+        `(${floor.q1.toFixed(3)}–${floor.q3.toFixed(3)}); ${floorMulti.cpuMicrosPerRequest.toFixed(1)} µs CPU/req; ` +
+        `${(floorColdShare * 100).toFixed(2)} % of its requests loaded their tenant`,
     );
     return;
   }
