@@ -157,11 +157,7 @@ export async function buildApp(
       );
       break;
     case 'templates-floor': {
-      const token = await fetchToken(endpoints);
-      const api = axios.create({
-        baseURL: apiBaseURL(endpoints, BENCH_ENVIRONMENT),
-        headers: { Authorization: `Bearer ${token}` },
-      });
+      const api = await staticTokenApi(endpoints);
       app.get(
         '/templates',
         templatesRoute(() => api),
@@ -210,11 +206,11 @@ export async function buildApp(
       const indexOf = (key: string): number => Number(key.slice(TENANT_PREFIX.length));
       client = createGrafxClient({
         integrations: async (key) => {
-          const i = indexOf(key);
-          if (!key.startsWith(TENANT_PREFIX) || !Number.isInteger(i) || i < 0 || i >= integrations) return undefined;
+          const credentials = tenantCredentials(key, integrations);
+          if (credentials === undefined) return undefined;
           counts.loads += 1;
-          sinceLoad[i] = 0;
-          return { clientId: benchClientId(i), clientSecret: benchClientSecret(i), environment: tenantKey(i) };
+          sinceLoad[indexOf(key)] = 0;
+          return credentials;
         },
         tokenURL: endpoints.tokenURL,
         apiBaseURL: (environment) => apiBaseURL(endpoints, environment),
@@ -232,11 +228,7 @@ export async function buildApp(
       tenantStats = () => ({ ...(tenantCounts as () => TenantCounts)(), held: tenants.health().tenants.held });
       const floor = new FloorTenants(
         cacheMax,
-        async (key) => {
-          const i = indexOf(key);
-          if (!key.startsWith(TENANT_PREFIX) || !Number.isInteger(i) || i < 0 || i >= integrations) return undefined;
-          return { clientId: benchClientId(i), clientSecret: benchClientSecret(i), environment: tenantKey(i) };
-        },
+        async (key) => tenantCredentials(key, integrations),
         endpoints.tokenURL,
         (environment) => apiBaseURL(endpoints, environment),
       );
@@ -255,11 +247,7 @@ export async function buildApp(
         };
         await Promise.all(Array.from({ length: 32 }, worker));
       };
-      const floorToken = await fetchToken(endpoints);
-      const floorSingle = axios.create({
-        baseURL: apiBaseURL(endpoints, BENCH_ENVIRONMENT),
-        headers: { Authorization: `Bearer ${floorToken}` },
-      });
+      const floorSingle = await staticTokenApi(endpoints);
       app.get(
         '/fs/:tenant/templates',
         templatesRoute(() => floorSingle),
@@ -310,6 +298,16 @@ function singleClient(endpoints: StandInEndpoints): GrafxClient {
   });
 }
 
+/** What the many-tenants loaders answer for `key`: its credentials, or undefined past the `integrations` known. */
+function tenantCredentials(
+  key: string,
+  integrations: number,
+): { clientId: string; clientSecret: string; environment: string } | undefined {
+  const i = Number(key.slice(TENANT_PREFIX.length));
+  if (!key.startsWith(TENANT_PREFIX) || !Number.isInteger(i) || i < 0 || i >= integrations) return undefined;
+  return { clientId: benchClientId(i), clientSecret: benchClientSecret(i), environment: tenantKey(i) };
+}
+
 /** A client of `integrations` tenants (tenant-000000, …) with static credentials on the stand-in of `endpoints`. */
 function tenantsClient(endpoints: StandInEndpoints, integrations: number): GrafxClient {
   const byKey: Record<string, { clientId: string; clientSecret: string; environment: string }> = {};
@@ -354,6 +352,15 @@ async function fetchToken(endpoints: StandInEndpoints): Promise<string> {
   });
   const { data } = await axios.post<{ access_token: string }>(endpoints.tokenURL, form);
   return data.access_token;
+}
+
+/** The floor of the single-integration routes: a plain axios instance with a token fetched once (a static header). */
+async function staticTokenApi(endpoints: StandInEndpoints): Promise<AxiosInstance> {
+  const token = await fetchToken(endpoints);
+  return axios.create({
+    baseURL: apiBaseURL(endpoints, BENCH_ENVIRONMENT),
+    headers: { Authorization: `Bearer ${token}` },
+  });
 }
 
 /** The recipe users write today: a module-level token set by a request interceptor, axios-auth-refresh on 401. */
