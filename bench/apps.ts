@@ -225,14 +225,19 @@ export async function buildApp(
         if ((sinceLoad[i] ?? 0) > 1) counts.duplicates += 1;
       });
       const tenants = client;
-      tenantStats = () => ({ ...(tenantCounts as () => TenantCounts)(), held: tenants.health().tenants.held });
       const floor = new FloorTenants(
         cacheMax,
         async (key) => tenantCredentials(key, integrations),
         endpoints.tokenURL,
         (environment) => apiBaseURL(endpoints, environment),
       );
-      tenantCounts = () => ({ ...counts, floorLoads: floor.loads, floorTokenRequests: floor.tokenRequests });
+      const countsNow = (): TenantCounts => ({
+        ...counts,
+        floorLoads: floor.loads,
+        floorTokenRequests: floor.tokenRequests,
+      });
+      tenantCounts = countsNow;
+      tenantStats = () => ({ ...countsNow(), held: tenants.health().tenants.held });
       prewarm = async (count) => {
         let next = 0;
         const worker = async (): Promise<void> => {

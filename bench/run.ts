@@ -646,11 +646,11 @@ async function tenantsScenario(stand: Child<StandInCommands>) {
     zipfExponent,
     multi: summary(multiRounds),
     single: summary(singleRounds),
-    /** The guard: CPU per request of the single-tenant route / the many-tenants route, paired round by round. */
+    /** Issue 11's ratio: CPU per request of the single-tenant route / the many-tenants route, round by round. */
     cpuRatio: pairedRatio(singleRounds, multiRounds, byCpu),
     /** The A/A control: CPU per request of the single-tenant route's second run / its first, round by round. */
     aaCpuRatio: pairedRatio(roundsBy.single2, singleRounds, byCpu),
-    /** The floor's many-tenants route / the package's, by CPU per request: what the package adds to the cold loads. */
+    /** The guard: the floor's many-tenants route / the package's, by CPU per request (what the package adds). */
     vsFloorCpuRatio: pairedRatio(roundsBy.floorMulti, multiRounds, byCpu),
     /** The floor's own single / many: what the mix's cold loads cost code written by hand. */
     floorCpuRatio: pairedRatio(roundsBy.floorSingle, roundsBy.floorMulti, byCpu),
