@@ -34,8 +34,9 @@ import {
  *   (`cacheMax` held), and `GET /s/:tenant/templates` behind a single-integration client: the same route, in the same
  *   process (same JIT, same heap), so the two are compared without the process lottery.
  *   Beside them, the same two routes written by hand (the floor, in the same process): `GET /f/:tenant/templates`
- *   through a Map of tenants, one token request per cold tenant and an axios instance per tenant
- *   (floor-tenants.ts), and `GET /fs/:tenant/templates` through a plain axios instance with a static token.
+ *   through a Map of tenants, one token request per cold tenant and one axios instance with each tenant's base URL
+ *   and header as per-request config (BENCH_FLOOR_API=instance: an axios instance per tenant; floor-tenants.ts),
+ *   and `GET /fs/:tenant/templates` through a plain axios instance with a static token.
  */
 export type AppVariant =
   | 'hello-bare'
@@ -230,6 +231,7 @@ export async function buildApp(
         async (key) => tenantCredentials(key, integrations),
         endpoints.tokenURL,
         (environment) => apiBaseURL(endpoints, environment),
+        process.env.BENCH_FLOOR_API === 'instance' ? undefined : axios.create(),
       );
       const countsNow = (): TenantCounts => ({
         ...counts,

@@ -61,11 +61,13 @@ export interface BenchConfig {
   };
   /**
    * `lookup`: run scenario 8 alone (BENCH_ONLY=lookup); `cold`: the cold-start bursts alone (BENCH_ONLY=cold);
-   * `tenants`: scenario 6 alone, its ratio printed (BENCH_ONLY=tenants).
+   * `tenants`: scenario 6 alone, its ratio printed (BENCH_ONLY=tenants); `coldload`: scenario 10 alone.
    */
   only: string | undefined;
   /** Scenario 9: cold-start bursts, rounds (each runs the package and every unbounded fan-out once). */
   coldStart: { rounds: number };
+  /** Scenario 10: a cold load alone, rounds and cold loads per batch (the tenants held: `tenants.cacheMax`). */
+  coldLoad: { rounds: number; batch: number };
   /** Write a CPU profile of every app process into bench/profiles/ (node --cpu-prof). */
   profile: boolean;
   /** Where the JSON goes. */
@@ -146,6 +148,10 @@ export function benchConfig(defaultResultsPath: string): BenchConfig {
     },
     only: process.env.BENCH_ONLY === undefined || process.env.BENCH_ONLY === '' ? undefined : process.env.BENCH_ONLY,
     coldStart: { rounds: envNumber('BENCH_COLD_ROUNDS', quick ? 3 : 7) },
+    coldLoad: {
+      rounds: envNumber('BENCH_COLD_LOAD_ROUNDS', quick ? 6 : 30),
+      batch: envNumber('BENCH_COLD_LOAD_BATCH', 150),
+    },
     profile: process.env.BENCH_PROFILE === '1',
     resultsPath: process.env.BENCH_RESULTS ?? defaultResultsPath,
   };

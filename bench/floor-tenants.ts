@@ -1,5 +1,5 @@
 // bench/floor-tenants.ts
-// Scenario 6's floor: the many-tenants layer an app writes by hand (a Map as its LRU, one token request per cold tenant, an axios instance per tenant), with no bound, check or telemetry.
+// The floor of scenarios 6 and 10: the many-tenants layer an app writes by hand (a Map as its LRU, one token request per cold tenant, per-tenant axios config), with no bound, check or telemetry.
 import axios, { type AxiosInstance } from 'axios';
 import type { RequestHandler } from 'express';
 import http from 'node:http';
@@ -25,8 +25,8 @@ declare module 'express-serve-static-core' {
 
 /**
  * The fewest steps a cold tenant can take: ask the loader, POST the client-credentials form over a keep-alive agent,
- * parse the answer, make the tenant's axios instance with its Bearer header, hold it (the least recently used goes
- * past `max`). Concurrent requests for one tenant share its load.
+ * parse the answer, keep the tenant's base URL and Bearer header (or an axios instance made with them), hold it (the
+ * least recently used goes past `max`). Concurrent requests for one tenant share its load.
  */
 export class FloorTenants {
   /** Tenants loaded and token requests sent (one per load). */
@@ -37,11 +37,16 @@ export class FloorTenants {
   readonly #agent = new http.Agent({ keepAlive: true });
   readonly #token: URL;
 
+  /**
+   * @param shared the floor's axios instance: a tenant holds its base URL and header, and its requests go through this
+   * one instance with them as per-request config (the leanest); without it, an `axios.create()` per tenant
+   */
   constructor(
     private readonly max: number,
     private readonly loader: (key: string) => Promise<FloorCredentials | undefined>,
     tokenURL: string,
     private readonly baseURL: (environment: string) => string,
+    private readonly shared?: AxiosInstance,
   ) {
     this.#token = new URL(tokenURL);
   }
@@ -88,11 +93,9 @@ export class FloorTenants {
     if (credentials === undefined) throw new Error(`unknown tenant ${key}`);
     this.loads += 1;
     const { token, expiresInSeconds } = await this.#requestToken(credentials);
+    const config = { baseURL: this.baseURL(credentials.environment), headers: { Authorization: `Bearer ${token}` } };
     const tenant: FloorTenant = {
-      api: axios.create({
-        baseURL: this.baseURL(credentials.environment),
-        headers: { Authorization: `Bearer ${token}` },
-      }),
+      api: this.shared === undefined ? axios.create(config) : sharedInstanceApi(this.shared, config),
       expiresAt: Date.now() + expiresInSeconds * 1000 - 60_000,
     };
     this.#held.set(key, tenant);
@@ -135,4 +138,12 @@ export class FloorTenants {
       request.end(body);
     });
   }
+}
+
+/** `get` of one shared axios instance with a tenant's base URL and header as per-request config (the rest unused). */
+function sharedInstanceApi(
+  shared: AxiosInstance,
+  config: { baseURL: string; headers: Record<string, string> },
+): AxiosInstance {
+  return { get: (url: string) => shared.get(url, config) } as unknown as AxiosInstance;
 }

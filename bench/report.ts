@@ -52,6 +52,8 @@ interface RouteSummary {
 /** What targetRows() reads of the bench's results. */
 export interface Measured {
   coldStarts: readonly ColdStartResult[];
+  /** Scenario 10: µs of CPU per cold load alone, by candidate, and the package's / the floor's. */
+  coldLoad: { held: number; micros: Record<string, Ratio>; packageOverFloor: Ratio };
   sameProcess: {
     rounds: number;
     rps: number;
@@ -338,7 +340,7 @@ export function targetRows(m: Measured): Target[] {
     {
       scenario:
         '6. … beside the same routes written by hand, in the same process and rounds (the floor: a `Map` of tenants, ' +
-        'one token request per cold tenant, an axios instance each, no bound or check: `bench/floor-tenants.ts`)',
+        'one token request per cold tenant, one axios instance with per-tenant config, no bound or check: `bench/floor-tenants.ts`)',
       result:
         `floor many / many ${ratio(tenants.vsFloorCpuRatio, 'by CPU')} (${tenants.floorMulti.cpuMicrosPerRequest.toFixed(1)} ` +
         `µs CPU/req, ${(tenants.floorColdShare * 100).toFixed(2)} % of its requests loaded their tenant); the floor's ` +
@@ -395,6 +397,14 @@ export function targetRows(m: Measured): Target[] {
     },
     ...lookupTargets(m.lookup),
     ...coldStartRows(coldStarts),
+    info(
+      `10. A cold load alone (a new tenant's first request beyond a warm one, ${m.coldLoad.held.toLocaleString('en-US')} ` +
+        'held), the package beside the floor written by hand (one axios instance, per-request config)',
+      `${Object.entries(m.coldLoad.micros)
+        .map(([candidate, r]) => `${candidate} ${r.median.toFixed(0)} µs`)
+        .join(', ')}: the package / the floor ${ratio(m.coldLoad.packageOverFloor, 'by CPU')}`,
+      m.coldLoad.packageOverFloor,
+    ),
   ];
 }
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { AppCommands, GcTotals } from './app-process.js';
 import type { AppVariant } from './apps.js';
 import { type BenchConfig, benchConfig } from './config.js';
+import type { ColdLoadCandidate, ColdLoadCommands } from './cold-load-process.js';
 import { coldStartScenario } from './cold-start.js';
 import { Child } from './ipc.js';
 import { type LatencySummary, type LoadResult, burst, load, median, pooled } from './load.js';
@@ -681,6 +682,53 @@ async function tenantsScenario(stand: Child<StandInCommands>) {
   };
 }
 
+/** Scenario 10's figures: µs of CPU per cold load alone by candidate, and the package's / the floor's per round. */
+export interface ColdLoadResult {
+  held: number;
+  batch: number;
+  micros: Record<ColdLoadCandidate, Ratio>;
+  /** The package's µs per cold load / the floor's (shared axios instance), round by round. */
+  packageOverFloor: Ratio;
+}
+
+/**
+ * Scenario 10: a cold load alone (no other traffic), in a process of its own: the package beside the floor written by
+ * hand, each holding `tenants.cacheMax` tenants; batches of new tenants' first requests, alternated, each less a
+ * batch of warm requests (cold-load-process.ts). Steadier than scenario 6, whose cold loads are 4.5 % of its
+ * requests.
+ */
+async function coldLoadScenario(stand: Child<StandInCommands>): Promise<ColdLoadResult> {
+  const { rounds, batch } = config.coldLoad;
+  const held = config.tenants.cacheMax;
+  log(`10. A cold load alone: ${held} tenants held, ${rounds} rounds of ${batch} cold loads per candidate`);
+  const endpoints = await stand.call('start', { name: 'cold-load', clients: 0, tokenLifetimeSeconds: 36_000 });
+  const child = new Child<ColdLoadCommands>('cold-load', join(__dirname, 'cold-load-process.ts'));
+  children.push(child);
+  const measuredRounds = await child.call('measure', { endpoints, rounds, batch, held });
+  await child.stop();
+  const micros = Object.fromEntries(
+    Object.entries(measuredRounds).map(([candidate, values]) => [candidate, quartiles(values)]),
+  ) as Record<ColdLoadCandidate, Ratio>;
+  const result: ColdLoadResult = {
+    held,
+    batch,
+    micros,
+    packageOverFloor: quartiles(measuredRounds.package.map((value, i) => value / (measuredRounds.floor[i] as number))),
+  };
+  log(`  ${coldLoadLine(result)}`);
+  return result;
+}
+
+function coldLoadLine({ micros, packageOverFloor: ratio }: ColdLoadResult): string {
+  const each = Object.entries(micros)
+    .map(([candidate, r]) => `${candidate} ${r.median.toFixed(0)} µs (${r.q1.toFixed(0)}–${r.q3.toFixed(0)})`)
+    .join(', ');
+  return (
+    `10. A cold load alone, CPU beyond a warm request: ${each}; the package / the floor ${ratio.median.toFixed(2)} × ` +
+    `(middle half ${ratio.q1.toFixed(2)}–${ratio.q3.toFixed(2)})`
+  );
+}
+
 /**
  * The many-tenants route's next path. `zipf` (the guard's): rank r with probability ∝ 1/r^s over every tenant. The
  * others take the mix apart (BENCH_TENANTS_MIX): `hot`, the Zipf mix over the tenants held only (tenant switches, no
@@ -1005,6 +1053,12 @@ async function main(): Promise<void> {
     );
     return;
   }
+  if (config.only === 'coldload') {
+    const coldLoad = await coldLoadScenario(stand);
+    await stand.stop();
+    console.log(coldLoadLine(coldLoad));
+    return;
+  }
   if (config.only === 'cold') {
     const coldStarts = await coldStartScenario(stand, config.coldStart.rounds, log, (child) => children.push(child));
     await stand.stop();
@@ -1044,11 +1098,24 @@ async function main(): Promise<void> {
   const tenants = await tenantsScenario(stand);
   const micro = await microScenario(main);
   const coldStarts = await coldStartScenario(stand, config.coldStart.rounds, log, (child) => children.push(child));
+  const coldLoad = await coldLoadScenario(stand);
   await stand.stop();
   const lookup = await lookupScenario();
 
   const seconds = (performance.now() - started) / 1000;
-  const measured = { sameProcess, overhead, endToEnd, renewal, tokens, memory, tenants, micro, lookup, coldStarts };
+  const measured = {
+    sameProcess,
+    overhead,
+    endToEnd,
+    renewal,
+    tokens,
+    memory,
+    tenants,
+    micro,
+    lookup,
+    coldStarts,
+    coldLoad,
+  };
   const targets: Target[] = targetRows(measured);
   const rows: Row[] = targets.map(({ scenario, result, spread, target, met }) => ({
     scenario,
