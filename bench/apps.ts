@@ -306,21 +306,27 @@ function singleClient(endpoints: StandInEndpoints): GrafxClient {
 }
 
 /** What the many-tenants loaders answer for `key`: its credentials, or undefined past the `integrations` known. */
-function tenantCredentials(
-  key: string,
-  integrations: number,
-): { clientId: string; clientSecret: string; environment: string } | undefined {
+function tenantCredentials(key: string, integrations: number): BenchCredentials | undefined {
   const i = Number(key.slice(TENANT_PREFIX.length));
   if (!key.startsWith(TENANT_PREFIX) || !Number.isInteger(i) || i < 0 || i >= integrations) return undefined;
+  return credentialsOf(i);
+}
+
+interface BenchCredentials {
+  clientId: string;
+  clientSecret: string;
+  environment: string;
+}
+
+/** The i-th tenant's credentials on the stand-in (its bench client, in an environment named after its key). */
+function credentialsOf(i: number): BenchCredentials {
   return { clientId: benchClientId(i), clientSecret: benchClientSecret(i), environment: tenantKey(i) };
 }
 
 /** A client of `integrations` tenants (tenant-000000, …) with static credentials on the stand-in of `endpoints`. */
 function tenantsClient(endpoints: StandInEndpoints, integrations: number): GrafxClient {
-  const byKey: Record<string, { clientId: string; clientSecret: string; environment: string }> = {};
-  for (let i = 0; i < integrations; i++) {
-    byKey[tenantKey(i)] = { clientId: benchClientId(i), clientSecret: benchClientSecret(i), environment: tenantKey(i) };
-  }
+  const byKey: Record<string, BenchCredentials> = {};
+  for (let i = 0; i < integrations; i++) byKey[tenantKey(i)] = credentialsOf(i);
   return createGrafxClient({
     integrations: byKey,
     tokenURL: endpoints.tokenURL,
