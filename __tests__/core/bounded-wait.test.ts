@@ -87,6 +87,30 @@ describe('the loader has a time limit (loading.timeoutMs)', () => {
     await client.close();
   });
 
+  it.each<[string, (options: { signal: AbortSignal }) => AbortSignal]>([
+    ['read as a property', (options) => options.signal],
+    ['read from a spread copy', (options) => ({ ...options }).signal],
+    ['read by destructuring', ({ signal }) => signal],
+  ])('a loader reading its signal only after the limit (%s) finds it aborted, with the same reason', async (_name, read) => {
+    const kept: Array<{ signal: AbortSignal }> = [];
+    const client = createGrafxClient(
+      options(
+        (_key, loadOptions) => {
+          kept.push(loadOptions);
+          return new Promise<never>(() => undefined);
+        },
+        { loading: { timeoutMs: 20 } },
+      ),
+    );
+    await expect(client.getToken('acme')).rejects.toMatchObject({ code: 'GRAFX_INTEGRATION_LOAD_TIMEOUT' });
+    const signal = read(kept[0]!);
+    expect(signal).toBeInstanceOf(AbortSignal);
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toMatchObject({ code: 'GRAFX_INTEGRATION_LOAD_TIMEOUT' });
+    expect(read(kept[0]!)).toBe(signal); // one signal per call, however often read
+    await client.close();
+  });
+
   it('a loader answering within the limit is served as before', async () => {
     const client = createGrafxClient(
       options((key) => new Promise((resolve) => setTimeout(() => resolve(row(key)), 5)), {

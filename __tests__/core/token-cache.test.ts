@@ -170,3 +170,52 @@ describe('renewal', () => {
     }
   });
 });
+
+describe('what a token fetch leaves in the cache', () => {
+  /** Resolves once the stand-in has received `count` token requests (polled: the answer may be held back). */
+  async function tokenRequestsReach(count: number): Promise<void> {
+    for (let waited = 0; standIn.counts.tokenRequests < count; waited += 5) {
+      if (waited > 10_000) throw new Error(`the stand-in got ${standIn.counts.tokenRequests} token requests`);
+      await sleep(5);
+    }
+  }
+
+  it('keeps no token that comes after its integration was forgotten: the next use asks a new one', async () => {
+    const known = new Set(['acme']);
+    const client = createGrafxClient({
+      integrations: (key: string) =>
+        known.has(key) ? { clientId: standIn.clientId, clientSecret: standIn.clientSecret, environment: 'cp-acme' } : undefined,
+      tokenURL: standIn.tokenURL,
+      apiBaseURL: standIn.apiBaseURL,
+    });
+    try {
+      standIn.setTokenDelay(200);
+      const first = client.getToken('acme');
+      await tokenRequestsReach(1);
+      client.forget('acme'); // its credentials were revoked while its token request was out
+      expect(typeof (await first)).toBe('string'); // the callers already waiting still get it
+      standIn.setTokenDelay(0);
+      await client.getToken('acme');
+      expect(standIn.counts.tokenRequests).toBe(2);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('drops the token the API refused when its renewal fails: it is not handed out again', async () => {
+    const client = createGrafxClient(clientOptions());
+    try {
+      const refused = await client.getToken();
+      standIn.revokeTokens(); // the API now answers 401 to it
+      standIn.tokenFault('server-error', { times: 1 });
+      await expect(client.api().get('/templates')).rejects.toMatchObject({ code: 'GRAFX_TOKEN_SERVER_ERROR' });
+      // Within the backoff the failure comes back at once; the refused token never does.
+      const after = await client.getToken().catch((error: { code?: string }) => error.code);
+      expect(after).not.toBe(refused);
+      expect(after).toBe('GRAFX_TOKEN_SERVER_ERROR');
+      await expect(client.context()).rejects.toMatchObject({ code: 'GRAFX_TOKEN_SERVER_ERROR' });
+    } finally {
+      await client.close();
+    }
+  });
+});

@@ -64,23 +64,27 @@ export function readBoundedBody(response: IncomingMessage, maxBytes: number): Pr
       fail(tooLarge('(content-length)'));
       return;
     }
-    response.on('data', (chunk: Buffer) => {
-      wireBytes += chunk.length;
-      if (wireBytes > maxBytes) fail(tooLarge('on the wire'));
-    });
-    response.on('error', () => fail(new BodyReadError('corrupt', 'the answer was cut off')));
-    const body = decoder ?? response;
-    body.on('data', (chunk: Buffer) => {
+    const keep = (chunk: Buffer, where: string): void => {
       if (settled) return;
       bodyBytes += chunk.length;
-      if (bodyBytes > maxBytes) fail(tooLarge('once decompressed'));
+      if (bodyBytes > maxBytes) fail(tooLarge(where));
       else chunks.push(chunk);
-    });
-    body.on('error', () => fail(new BodyReadError('corrupt', `the answer is not valid ${encoding} data`)));
-    body.on('end', () => {
+    };
+    response.on('error', () => fail(new BodyReadError('corrupt', 'the answer was cut off')));
+    // Not compressed: what comes on the wire is the body (one listener counts it once).
+    if (decoder === undefined) response.on('data', (chunk: Buffer) => keep(chunk, 'on the wire'));
+    else {
+      response.on('data', (chunk: Buffer) => {
+        wireBytes += chunk.length;
+        if (wireBytes > maxBytes) fail(tooLarge('on the wire'));
+      });
+      decoder.on('data', (chunk: Buffer) => keep(chunk, 'once decompressed'));
+      decoder.on('error', () => fail(new BodyReadError('corrupt', `the answer is not valid ${encoding} data`)));
+    }
+    (decoder ?? response).on('end', () => {
       if (settled) return;
       settled = true;
-      resolve(Buffer.concat(chunks).toString('utf8'));
+      resolve((chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString('utf8'));
     });
     response.on('close', () => {
       if (!response.complete) fail(new BodyReadError('corrupt', 'the answer was cut off'));

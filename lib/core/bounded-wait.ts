@@ -11,6 +11,11 @@ export interface WaitLimit {
   readonly closed: () => unknown;
 }
 
+/** What aborts the app's function a wait is for (an AbortController, or a LazyAbort). */
+export interface Abortable {
+  abort(reason: unknown): void;
+}
+
 interface Wait {
   readonly reject: (error: unknown) => void;
   readonly limit: WaitLimit;
@@ -50,7 +55,7 @@ export class BoundedWaits {
    * the app can stop its own work. A `pending` that never settles is left behind: nothing of the wait stays with it
    * but two settled callbacks, and a late rejection of it is never unhandled.
    */
-  wait<T>(pending: PromiseLike<T>, limit: WaitLimit, controller?: AbortController): Promise<T> {
+  wait<T>(pending: PromiseLike<T>, limit: WaitLimit, controller?: Abortable): Promise<T> {
     if (this.#signal.aborted) {
       const error = limit.closed();
       controller?.abort(error);

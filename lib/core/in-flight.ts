@@ -1,10 +1,10 @@
 // lib/core/in-flight.ts
-// InFlight: an LRU fetch in flight, shared by every caller of its key until it settles, even after the LRU evicted it.
+// InFlight: a fetch in flight by key, shared by every caller of its key until it settles, even once its entry left the LRU.
 
 /**
- * lru-cache's `fetch()` coalesces the callers of a key while the fetch sits in the cache; once the cache evicts it
- * (more keys in use than `max`), the next caller would start another. This keeps each fetch reachable by its key
- * until it settles, so eviction may drop a cached value but never the fetch in flight.
+ * One fetch per key at a time, whatever the LRU does meanwhile: every caller of a key gets the fetch in flight until it
+ * settles, even once the LRU evicted or dropped its entry (lru-cache's own `fetch()` shares a fetch only while its
+ * entry stays in the LRU: with more keys in use than `max`, the next caller would start another).
  */
 export class InFlight<V> {
   readonly #pending = new Map<string, Promise<V>>();

@@ -36,8 +36,13 @@ export function eraseAll(text: string, form: string): string {
 
 /** One form of a value as `application/x-www-form-urlencoded` writes it (space as `+`, `~` as `%7E`). */
 export function formEncode(value: string): string {
+  // The characters the form serializer leaves as they are (most client IDs and secrets are made of them only).
+  if (FORM_SAFE.test(value)) return value;
   return new URLSearchParams([['', value]]).toString().slice(1);
 }
+
+/** What `application/x-www-form-urlencoded` writes unchanged: ASCII letters and digits, `*`, `-`, `.` and `_`. */
+const FORM_SAFE = /^[A-Za-z0-9*\-._]*$/;
 
 /** `\uXXXX` for every character outside printable ASCII: JSON as an ASCII-only serialiser writes it. */
 function jsonAsciiEscape(value: string, upperHex: boolean): string {

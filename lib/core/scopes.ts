@@ -27,7 +27,11 @@ const known = new Map<string, KnownScope>();
  * still used, with no permissions known.
  */
 export function parseScope(value: unknown): string | undefined {
-  if (typeof value !== 'string' || value.length > MAX_SCOPE_LENGTH || !SCOPE_TEXT.test(value)) return undefined;
+  if (typeof value !== 'string' || value.length > MAX_SCOPE_LENGTH) return undefined;
+  // A scope seen before as it is written now (its normal form, which passed every check below): its one copy.
+  const seen = known.get(value);
+  if (seen !== undefined) return seen.scope;
+  if (!SCOPE_TEXT.test(value)) return undefined;
   const items = value.split(' ').filter((item) => item !== '');
   if (items.length === 0 || items.length > MAX_SCOPES) return undefined;
   if (items.some((item) => item.length > MAX_SCOPE_ITEM_LENGTH)) return undefined;

@@ -201,14 +201,17 @@ export class Telemetry {
   tokenRenewed(event: TokenRenewedEvent, _now: number): void {
     const stats = this.#stats.peek(event.integration);
     if (stats !== undefined) stats.lastErrorCode = undefined;
-    log.token(
-      '%s: token %s in %d ms from the %s, expires %s',
-      event.integration,
-      event.renewal ? 'renewed' : 'obtained',
-      event.durationMs,
-      event.source === 'store' ? 'shared store' : 'login server',
-      event.expiresAt.toISOString(),
-    );
+    // (its arguments are worked out only when the namespace is on: a cold load should not format a date for nobody)
+    if (log.token.enabled) {
+      log.token(
+        '%s: token %s in %d ms from the %s, expires %s',
+        event.integration,
+        event.renewal ? 'renewed' : 'obtained',
+        event.durationMs,
+        event.source === 'store' ? 'shared store' : 'login server',
+        event.expiresAt.toISOString(),
+      );
+    }
     this.#otel?.tokenObtained(event.integration, event.durationMs, event.source, event.renewal);
     this.#emit('tokenRenewed', event);
   }

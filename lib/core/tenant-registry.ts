@@ -4,6 +4,7 @@ import { MAX_INTEGRATION_KEY_LENGTH } from './bounds.js';
 import { BoundedWaits, type WaitLimit } from './bounded-wait.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError, clientClosedError } from './errors.js';
 import { InFlight } from './in-flight.js';
+import { LazyAbort } from './lazy-abort.js';
 import { NO_SLOT, SlotLRU } from './slot-lru.js';
 import type { Logger } from './logger.js';
 import {
@@ -313,8 +314,13 @@ export class TenantRegistry {
     if (loader === undefined) return undefined;
     let config: unknown;
     try {
-      const controller = new AbortController();
-      const answer = loader(key, { signal: controller.signal });
+      // The signal is made only if the loader reads it (an own enumerable getter: a spread of the options keeps it).
+      const controller = new LazyAbort();
+      const answer = loader(key, {
+        get signal() {
+          return controller.signal;
+        },
+      });
       // (a plain answer is awaited too: what follows runs a tick later, as for a promise)
       config = isThenable(answer) ? await this.#waits.wait(answer, this.#loadLimit(key), controller) : await answer;
     } catch (cause) {

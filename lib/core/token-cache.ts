@@ -23,12 +23,6 @@ export interface TenantSource {
   coolDown?(key: string, record: TokenRecord): void;
 }
 
-/** What a fetch knows: whose token it gets, and the token the API refused when a 401 caused it. */
-interface FetchContext {
-  tenant: Tenant;
-  rejected?: string | undefined;
-}
-
 /** Failure bookkeeping of one integration: a failing login server is asked again only after a backoff. */
 interface FailureState {
   failures: number;
@@ -56,9 +50,15 @@ export class TokenCache {
   readonly #refreshWindowMs: number;
   /** Bounded like the tenants: a failure recorded after its tenant left is forgotten in time. */
   readonly #failures: LazyLRU<string, FailureState>;
-  readonly #cache: LRUCache<string, TokenRecord, FetchContext>;
-  /** The token fetches in flight, by integration: shared until settled, even once the LRU evicted their entry. */
+  readonly #cache: LRUCache<string, TokenRecord>;
+  /**
+   * The token fetches in flight, by integration: one for all its callers until it settles, even once its tenant was
+   * dropped. This, not lru-cache's `fetch()`, coalesces them: `fetch()` would share a fetch only while its entry stays
+   * in the LRU, and costs an AbortController and a placeholder entry per fetch, which nothing here reads.
+   */
   readonly #pending = new InFlight<TokenRecord>();
+  /** The mark of each fetch in flight: a fetch whose integration was dropped (or cleared) meanwhile is not held. */
+  readonly #fetching = new Map<string, object>();
   readonly #fleet: FleetTokenFetch | undefined;
   readonly #tokenURL: string;
   /** What, besides URL and client, decides which token the login server grants: the audience and any tokenParams. */
@@ -101,19 +101,16 @@ export class TokenCache {
         if (state.rejected) this.#rejected -= 1;
       },
     });
-    this.#cache = new LRUCache<string, TokenRecord, FetchContext>({
+    this.#cache = new LRUCache<string, TokenRecord>({
       max: options.cacheMax,
       // No ttl: every read checks the record's own times (usableUntil, refreshDueAt), and lru-cache's ttl would set
-      // aside two numbers per slot, tenants or not. An unusable record is replaced by the next fetch (see #load).
-      // An evicted integration's fetch in flight still answers the callers waiting for it (and #pending new ones).
-      ignoreFetchAbort: true,
+      // aside two numbers per slot, tenants or not. An unusable record is replaced by the next fetch (see #fetch).
       // What a warm request reads of a held tenant's token (the registry's WarmTokens) follows the token cached for
       // its key, kept so here, where every store, renewal and drop passes: a warm request walks one LRU, the
       // tenants', and never this one. This LRU holds tokens of held tenants only (a tenant's drop deletes its token),
       // so no more than the tenants LRU does: it never evicts by its own recency, which warm requests need not keep.
       onInsert: (record, key) => this.#tenants.warmUp?.(key, record),
       dispose: (record, key) => this.#tenants.coolDown?.(key, record),
-      fetchMethod: (key, stale, { context }) => this.#fetchToken(key, stale, context),
     });
   }
 
@@ -155,6 +152,7 @@ export class TokenCache {
 
   /** Drops the integration's token (its tenant left); a fetch in flight still answers the callers waiting for it. */
   delete(integration: string): void {
+    this.#fetching.delete(integration);
     this.#cache.delete(integration);
     this.#failures.delete(integration);
   }
@@ -167,6 +165,7 @@ export class TokenCache {
 
   /** Forgets every cached token. */
   clear(): void {
+    this.#fetching.clear();
     this.#cache.clear();
   }
 
@@ -220,15 +219,7 @@ export class TokenCache {
 
   /** The token fetch of `integration`, shared with every caller until it settles (see InFlight). */
   #load(integration: string, forceRefresh: boolean, rejected?: string, held?: Tenant): Promise<TokenRecord> {
-    return this.#pending.run(integration, async () => {
-      const tenant = held ?? (await this.#tenants.tenant(integration));
-      // A record no longer usable is fetched anew (lru-cache, without a ttl, would hand it back).
-      const cached = this.#cache.peek(integration);
-      const force = forceRefresh || (cached !== undefined && this.#clock() >= cached.usableUntil);
-      const record = await this.#cache.fetch(integration, { forceRefresh: force, context: { tenant, rejected } });
-      if (record === undefined) throw new Error(`express-grafx-auth: no token for "${integration}"`);
-      return record;
-    });
+    return this.#pending.run(integration, () => this.#fetch(integration, forceRefresh, false, rejected, held));
   }
 
   #renewInBackground(integration: string, now: number): void {
@@ -240,20 +231,46 @@ export class TokenCache {
 
   /** A renewal in the background: requests keep the still-valid token; a failed one keeps it (retried after a backoff). */
   #startRenewal(integration: string): void {
-    this.#pending
-      .run(integration, async () => {
-        const tenant = await this.#tenants.tenant(integration);
-        const context = { tenant };
-        const options = { forceRefresh: true, allowStaleOnFetchRejection: true, context };
-        const record = await this.#cache.fetch(integration, options);
-        if (record === undefined) throw new Error(`express-grafx-auth: no token for "${integration}"`);
-        return record;
-      })
-      .catch(() => undefined);
+    this.#pending.run(integration, () => this.#fetch(integration, true, true)).catch(() => undefined);
   }
 
-  async #fetchToken(key: string, stale: TokenRecord | undefined, context: FetchContext): Promise<TokenRecord> {
-    const integration = context.tenant.integration;
+  /**
+   * One token fetch (see #load): the cached token when it is still usable and `force` is not set, else a new one,
+   * held once it comes unless its integration was dropped meanwhile. When a fetch fails, a renewal in the background
+   * leaves the cached token in place (it is still usable); any other fetch drops the record it was to replace
+   * (unusable, or refused by the API).
+   */
+  async #fetch(
+    key: string,
+    force: boolean,
+    background: boolean,
+    rejected?: string,
+    held?: Tenant,
+  ): Promise<TokenRecord> {
+    const tenant = held ?? (await this.#tenants.tenant(key));
+    const cached = this.#cache.peek(key);
+    if (!force && cached !== undefined && this.#clock() < cached.usableUntil) return cached;
+    const mark = {};
+    this.#fetching.set(key, mark);
+    try {
+      const record = await this.#fetchToken(key, cached, tenant, rejected);
+      if (this.#fetching.get(key) === mark) this.#cache.set(key, record);
+      return record;
+    } catch (error) {
+      if (!background && cached !== undefined && this.#cache.peek(key) === cached) this.#cache.delete(key);
+      throw error;
+    } finally {
+      if (this.#fetching.get(key) === mark) this.#fetching.delete(key);
+    }
+  }
+
+  async #fetchToken(
+    key: string,
+    stale: TokenRecord | undefined,
+    tenant: Tenant,
+    rejected: string | undefined,
+  ): Promise<TokenRecord> {
+    const integration = tenant.integration;
     if (this.#closing.signal.aborted) throw clientClosedError(key);
     const failure = this.#failures.get(key);
     if (failure?.lastError !== undefined && this.#clock() < failure.retryAt) {
@@ -263,35 +280,16 @@ export class TokenCache {
     }
     const started = performance.now();
     const purpose: FetchPurpose =
-      stale !== undefined && stale.token !== context?.rejected && this.#clock() < stale.usableUntil
-        ? 'renewal'
-        : 'cold';
+      stale !== undefined && stale.token !== rejected && this.#clock() < stale.usableUntil ? 'renewal' : 'cold';
     const renewal = purpose === 'renewal';
-    let asked = false;
-    const grant = (): Promise<TokenRecord> => {
-      asked = true;
-      return this.#grant(integration);
-    };
-    // Its key in the shared store, worked out per fetch (an HMAC: not kept on every held tenant).
-    const fleetKey =
-      this.#fleet === undefined
-        ? undefined
-        : storeKey(this.#tokenURL, this.#requestIdentity, integration.clientId, integration.clientSecret);
     const message: TokenAcquisitionMessage = { integration: key, source: undefined, renewal };
-    const acquire = async (): Promise<TokenRecord> => {
-      const acquired = await (this.#fleet === undefined || fleetKey === undefined
-        ? grant()
-        : this.#fleet.fetch(fleetKey, key, purpose, grant, context.rejected));
-      message.source = asked ? 'login-server' : 'store';
-      return acquired;
-    };
     try {
-      const record = await this.#telemetry.traceToken(message, acquire);
+      const record = await this.#telemetry.traceToken(message, () => this.#acquire(integration, purpose, rejected, message));
       this.#failures.delete(key);
       const durationMs = Math.round(performance.now() - started);
-      const source = asked ? 'login-server' : 'store';
-      context.tenant.renewals += 1;
-      context.tenant.lastRenewalAt = this.#clock();
+      const source = message.source === 'store' ? 'store' : 'login-server';
+      tenant.renewals += 1;
+      tenant.lastRenewalAt = this.#clock();
       this.#telemetry.tokenRenewed(
         { integration: key, durationMs, expiresAt: record.expiresAtDate, source, renewal },
         this.#clock(),
@@ -305,6 +303,34 @@ export class TokenCache {
       }
       throw this.#recordFailure(key, error);
     }
+  }
+
+  /**
+   * The token from the login server, or through the shared store (which may hand one another instance got); says
+   * which in `message.source` before it resolves.
+   */
+  async #acquire(
+    integration: ResolvedIntegration,
+    purpose: FetchPurpose,
+    rejected: string | undefined,
+    message: TokenAcquisitionMessage,
+  ): Promise<TokenRecord> {
+    const fleet = this.#fleet;
+    if (fleet === undefined) {
+      const record = await this.#grant(integration);
+      message.source = 'login-server';
+      return record;
+    }
+    let asked = false;
+    const grant = (): Promise<TokenRecord> => {
+      asked = true;
+      return this.#grant(integration);
+    };
+    // Its key in the shared store, worked out per fetch (an HMAC: not kept on every held tenant).
+    const fleetKey = storeKey(this.#tokenURL, this.#requestIdentity, integration.clientId, integration.clientSecret);
+    const record = await fleet.fetch(fleetKey, integration.key, purpose, grant, rejected);
+    message.source = asked ? 'login-server' : 'store';
+    return record;
   }
 
   async #grant(integration: ResolvedIntegration): Promise<TokenRecord> {

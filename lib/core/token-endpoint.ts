@@ -2,6 +2,7 @@
 // TokenEndpoint: one OAuth2 client-credentials request on node:http(s), bounded and isolated, every failure a GrafxAuthError.
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
+import { urlToHttpOptions } from 'node:url';
 import { MAX_TOKEN_RESPONSE_BYTES } from './bounds.js';
 import { BodyReadError, readBoundedBody } from './bounded-body.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError, clientClosedError } from './errors.js';
@@ -14,6 +15,13 @@ import { transportAgent } from './transport.js';
 
 export type { GrantedToken } from './token-response.js';
 export { retryAfterSeconds } from './token-response.js';
+
+/** The headers of every token request (the content length and a Basic authorization are added per request). */
+const REQUEST_HEADERS: Readonly<Record<string, string>> = {
+  accept: 'application/json',
+  'content-type': 'application/x-www-form-urlencoded',
+  'user-agent': 'express-grafx-auth',
+};
 
 export interface TokenRequest {
   integration: string;
@@ -37,9 +45,11 @@ export type TokenEndpointOptions = Pick<
  */
 export class TokenEndpoint {
   readonly #url: URL;
-  readonly #audience: string;
+  /** The request options of every token request but its headers: the token URL's parts, POST, the agent. */
+  readonly #target: http.RequestOptions;
   readonly #timeoutMs: number;
-  readonly #tokenParams: ReadonlyArray<readonly [string, string]>;
+  /** The form's fields every request of the client sends (grant type, audience, `tokenParams`), encoded once. */
+  readonly #form: string;
   readonly #authMethod: ClientAuthMethod;
   readonly #closing: AbortSignal;
   readonly #agent: http.Agent;
@@ -54,9 +64,10 @@ export class TokenEndpoint {
   /** @param closing aborts every request in flight (and closes the agent's sockets) when the client closes. */
   constructor(options: TokenEndpointOptions, closing: AbortSignal) {
     this.#url = new URL(options.tokenURL);
-    this.#audience = options.audience;
     this.#timeoutMs = options.timeoutMs;
-    this.#tokenParams = options.tokenParams;
+    const form = new URLSearchParams({ grant_type: 'client_credentials', audience: options.audience });
+    for (const [name, value] of options.tokenParams) form.append(name, value);
+    this.#form = form.toString();
     this.#authMethod = options.clientAuthMethod;
     this.#closing = closing;
     const { maxConcurrent, queueTimeoutMs } = options.tokenRequests;
@@ -73,6 +84,8 @@ export class TokenEndpoint {
     });
     this.#agent = made.agent;
     this.#ownAgent = made.owned;
+    // (worked out once: a URL given to request() is taken apart again for every request)
+    this.#target = { ...urlToHttpOptions(this.#url), method: 'POST', agent: this.#agent };
     const port = Number(this.#url.port || (protocol === 'https:' ? 443 : 80));
     this.#forwarded =
       made.owned &&
@@ -126,23 +139,16 @@ export class TokenEndpoint {
 
   /** The form body and headers of the request: the credentials in the body or in a Basic header (RFC 6749 §2.3.1). */
   #encode(clientId: string, clientSecret: string): { body: string; headers: Record<string, string> } {
-    const form = new URLSearchParams({ grant_type: 'client_credentials', audience: this.#audience });
-    for (const [name, value] of this.#tokenParams) form.append(name, value);
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      'accept-encoding': 'gzip, deflate, br',
-      'content-type': 'application/x-www-form-urlencoded',
-      'user-agent': 'express-grafx-auth',
-    };
+    const headers: Record<string, string> = { ...REQUEST_HEADERS };
+    let body = this.#form;
     if (this.#authMethod === 'client_secret_basic') {
       const pair = `${formEncode(clientId)}:${formEncode(clientSecret)}`;
       headers.authorization = `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
     } else {
-      form.append('client_id', clientId);
-      form.append('client_secret', clientSecret);
+      body += `&client_id=${formEncode(clientId)}&client_secret=${formEncode(clientSecret)}`;
     }
-    const body = form.toString();
-    headers['content-length'] = String(Buffer.byteLength(body));
+    // Form-encoded, the body is ASCII: as many bytes as characters.
+    headers['content-length'] = String(body.length);
     return { body, headers };
   }
 
@@ -166,7 +172,7 @@ export class TokenEndpoint {
         current?.destroy(new Error('timeout'));
       }, this.#timeoutMs);
       const send = (resent: boolean): void => {
-        const req = transport.request(this.#url, { method: 'POST', headers, agent: this.#agent });
+        const req = transport.request({ ...this.#target, headers });
         let answered = false;
         current = req;
         this.#inFlight.add(req);
