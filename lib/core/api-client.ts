@@ -119,9 +119,11 @@ export class ApiClients {
       commonDefaults: {
         ...axiosDefaults,
         ...settings.transport,
-        baseURL: undefined,
         adapter: packageAdapter,
         maxContentLength: maxResponseBytes,
+        // Each integration's own, set in its copy (see requestDefaults): keys the copy already has are stored fast.
+        baseURL: undefined,
+        [INTEGRATION]: undefined,
       },
       defaultsOf: undefined,
       defaults: undefined,
@@ -280,11 +282,12 @@ class IntegrationApi extends FACADES.Context {
   requestDefaults(): AxiosInstance['defaults'] {
     const shared = this.#shared;
     if (shared.defaultsOf !== this || shared.defaults === undefined) {
-      shared.defaults = {
-        ...shared.commonDefaults,
-        baseURL: this.#apiBaseURL,
-        [INTEGRATION]: this,
-      } as unknown as AxiosInstance['defaults'];
+      // A copy whose keys are all the common defaults' (V8 copies them as they are), then two of them set: a copy
+      // given a key of its own (`{ ...common, [INTEGRATION]: this }`) costs about 2 µs, this about 0.1.
+      const defaults = { ...shared.commonDefaults };
+      defaults.baseURL = this.#apiBaseURL;
+      defaults[INTEGRATION] = this;
+      shared.defaults = defaults as unknown as AxiosInstance['defaults'];
       shared.defaultsOf = this;
     }
     return shared.defaults;

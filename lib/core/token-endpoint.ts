@@ -16,12 +16,21 @@ import { transportAgent } from './transport.js';
 export type { GrantedToken } from './token-response.js';
 export { retryAfterSeconds } from './token-response.js';
 
-/** The headers of every token request (the content length and a Basic authorization are added per request). */
-const REQUEST_HEADERS: Readonly<Record<string, string>> = {
-  accept: 'application/json',
-  'content-type': 'application/x-www-form-urlencoded',
-  'user-agent': 'express-grafx-auth',
-};
+/**
+ * The headers of a token request with a body of `length` characters (and a Basic `authorization`, if given): a literal,
+ * not a copy of a constant given a key more, which V8 makes about twenty times slower.
+ */
+function requestHeaders(length: number, authorization?: string): Record<string, string> {
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    'content-type': 'application/x-www-form-urlencoded',
+    'user-agent': 'express-grafx-auth',
+    // Form-encoded, the body is ASCII: as many bytes as characters.
+    'content-length': String(length),
+  };
+  if (authorization !== undefined) headers.authorization = authorization;
+  return headers;
+}
 
 export interface TokenRequest {
   integration: string;
@@ -45,8 +54,8 @@ export type TokenEndpointOptions = Pick<
  */
 export class TokenEndpoint {
   readonly #url: URL;
-  /** The request options of every token request but its headers: the token URL's parts, POST, the agent. */
-  readonly #target: http.RequestOptions;
+  /** The token URL's parts a request is made of (worked out once: a URL given to request() is taken apart each time). */
+  readonly #target: { protocol: string; hostname: string; port: number | undefined; path: string };
   readonly #timeoutMs: number;
   /** The form's fields every request of the client sends (grant type, audience, `tokenParams`), encoded once. */
   readonly #form: string;
@@ -84,8 +93,13 @@ export class TokenEndpoint {
     });
     this.#agent = made.agent;
     this.#ownAgent = made.owned;
-    // (worked out once: a URL given to request() is taken apart again for every request)
-    this.#target = { ...urlToHttpOptions(this.#url), method: 'POST', agent: this.#agent };
+    const { protocol: scheme, hostname, port: portOption, path } = urlToHttpOptions(this.#url);
+    this.#target = {
+      protocol: scheme ?? protocol,
+      hostname: hostname ?? 'localhost',
+      port: portOption === undefined || portOption === null ? undefined : Number(portOption),
+      path: path ?? '/',
+    };
     const port = Number(this.#url.port || (protocol === 'https:' ? 443 : 80));
     this.#forwarded =
       made.owned &&
@@ -139,17 +153,13 @@ export class TokenEndpoint {
 
   /** The form body and headers of the request: the credentials in the body or in a Basic header (RFC 6749 §2.3.1). */
   #encode(clientId: string, clientSecret: string): { body: string; headers: Record<string, string> } {
-    const headers: Record<string, string> = { ...REQUEST_HEADERS };
-    let body = this.#form;
     if (this.#authMethod === 'client_secret_basic') {
       const pair = `${formEncode(clientId)}:${formEncode(clientSecret)}`;
-      headers.authorization = `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`;
-    } else {
-      body += `&client_id=${formEncode(clientId)}&client_secret=${formEncode(clientSecret)}`;
+      const body = this.#form;
+      return { body, headers: requestHeaders(body.length, `Basic ${Buffer.from(pair, 'utf8').toString('base64')}`) };
     }
-    // Form-encoded, the body is ASCII: as many bytes as characters.
-    headers['content-length'] = String(body.length);
-    return { body, headers };
+    const body = `${this.#form}&client_id=${formEncode(clientId)}&client_secret=${formEncode(clientSecret)}`;
+    return { body, headers: requestHeaders(body.length) };
   }
 
   /**
@@ -172,7 +182,8 @@ export class TokenEndpoint {
         current?.destroy(new Error('timeout'));
       }, this.#timeoutMs);
       const send = (resent: boolean): void => {
-        const req = transport.request({ ...this.#target, headers });
+        const { protocol, hostname, port, path } = this.#target;
+        const req = transport.request({ protocol, hostname, port, path, method: 'POST', headers, agent: this.#agent });
         let answered = false;
         current = req;
         this.#inFlight.add(req);
