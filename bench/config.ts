@@ -66,8 +66,12 @@ export interface BenchConfig {
   only: string | undefined;
   /** Scenario 9: cold-start bursts, rounds (each runs the package and every unbounded fan-out once). */
   coldStart: { rounds: number };
-  /** Scenario 10: a cold load alone, rounds and cold loads per batch (the tenants held: `tenants.cacheMax`). */
-  coldLoad: { rounds: number; batch: number };
+  /**
+   * Scenario 10: a cold load alone, rounds and cold loads per batch (the tenants held: `tenants.cacheMax`); `base`, a
+   * second build of the package to measure beside this one (BENCH_COLD_LOAD_BASE: the folder of a checkout where
+   * `npm run build` ran, e.g. a `git worktree` of an earlier commit), or undefined.
+   */
+  coldLoad: { rounds: number; batch: number; base: string | undefined };
   /** Write a CPU profile of every app process into bench/profiles/ (node --cpu-prof). */
   profile: boolean;
   /** Where the JSON goes. */
@@ -151,6 +155,7 @@ export function benchConfig(defaultResultsPath: string): BenchConfig {
     coldLoad: {
       rounds: envNumber('BENCH_COLD_LOAD_ROUNDS', quick ? 6 : 30),
       batch: envNumber('BENCH_COLD_LOAD_BATCH', 150),
+      base: process.env.BENCH_COLD_LOAD_BASE === '' ? undefined : process.env.BENCH_COLD_LOAD_BASE,
     },
     profile: process.env.BENCH_PROFILE === '1',
     resultsPath: process.env.BENCH_RESULTS ?? defaultResultsPath,

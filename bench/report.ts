@@ -122,6 +122,10 @@ export interface Measured {
     vsFloorCpuRatio: Ratio;
     /** The floor's own single / many. */
     floorCpuRatio: Ratio;
+    /** The package's single / many over the floor's, round by round (what the cold loads cost each). */
+    coldCostVsFloor: Ratio;
+    /** The same from every round's requests together. */
+    coldCostVsFloorAllRounds: number;
     /** The floor's single-tenant route (plain axios, static token) / the package's. */
     singleVsFloorCpuRatio: Ratio;
     floorMulti: RunSummary;
@@ -347,14 +351,31 @@ export function targetRows(m: Measured): Target[] {
         `own single / many ${ratioWithSpread(tenants.floorCpuRatio, 'by CPU')}; its single-tenant route (plain axios, ` +
         `a static token) / the package's ${tenants.singleVsFloorCpuRatio.median.toFixed(3)} ×` +
         failures(tenants.floorMulti.failed + tenants.floorSingle.failed),
-      target: 'CPU/req ≥ 0.95 × the floor',
+      // No target of its own: beside two routes of another code in one process, it moves with what each route costs
+      // in that process (their single-tenant routes too: see the next row, which takes that out).
+      target: '',
+      met: undefined,
+      ...headline(tenants.vsFloorCpuRatio),
+    },
+    {
+      scenario:
+        "6. … what the cold loads cost beside code written by hand: single / many, the package's over the floor's " +
+        '(each against its own single-tenant route in the same round)',
+      // Every round's requests together, as scenario 3's guard: a quotient of four runs spreads widely round by round.
+      result:
+        `**${tenants.coldCostVsFloorAllRounds.toFixed(3)} ×** from every round's requests together; round by round ` +
+        `${ratioWithSpread(tenants.coldCostVsFloor, 'by CPU')}`,
+      spread: range(tenants.coldCostVsFloor),
+      target: '≥ 0.95',
       met: atLeast(
-        tenants.vsFloorCpuRatio.median,
+        tenants.coldCostVsFloorAllRounds,
         0.95,
         cpuNoise,
-        tenants.multi.failed + tenants.floorMulti.failed + tenants.floorSingle.failed === 0,
+        tenants.multi.failed + tenants.single.failed + tenants.floorMulti.failed + tenants.floorSingle.failed === 0,
       ),
-      ...headline(tenants.vsFloorCpuRatio),
+      value: tenants.coldCostVsFloorAllRounds,
+      q1: tenants.coldCostVsFloor.q1,
+      q3: tenants.coldCostVsFloor.q3,
     },
     {
       scenario: '6. … token requests and cold loads (measured rounds)',

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { AppCommands, GcTotals } from './app-process.js';
 import type { AppVariant } from './apps.js';
 import { type BenchConfig, benchConfig } from './config.js';
-import type { ColdLoadCandidate, ColdLoadCommands } from './cold-load-process.js';
+import type { ColdLoadCommands } from './cold-load-process.js';
 import { coldStartScenario } from './cold-start.js';
 import { Child } from './ipc.js';
 import { type LatencySummary, type LoadResult, burst, load, median, pooled } from './load.js';
@@ -18,7 +18,7 @@ import type { CallCost, MicroCommands } from './micro-process.js';
 import { zipfSampler } from './zipf.js';
 import { type PackageShare, packageShare } from './profile-share.js';
 import { type RouteProfile, difference, splitProfile } from './profile-split.js';
-import { type StandInEndpoints, tenantKey } from './shared.js';
+import { BASE_BUILD, type ColdLoadCandidate, type StandInEndpoints, tenantKey } from './shared.js';
 import type { StandInCommands } from './stand-in-process.js';
 import { type Row, type Target, coldStartRows, lookupTable, markdownTable, targetRows } from './report.js';
 
@@ -571,8 +571,9 @@ async function tenantsScenario(stand: Child<StandInCommands>) {
   const heaps: number[] = [(await child.call('tenantStats', undefined)).heapUsed];
   await run(multi, warmupSeconds);
   await run(floorMulti, warmupSeconds);
-  // Each ratio pairs runs that follow each other: the A/A control (single2, single), the guard (single, multi), the
+  // Each ratio pairs runs that follow each other: the A/A control (single2, single), issue 11's (single, multi), the
   // package beside the floor (multi, floorMulti) and the floor's own (floorMulti, floorSingle); reversed every round.
+  // The guard is issue 11's over the floor's own.
   const order: Which[] = ['single2', 'single', 'multi', 'floorMulti', 'floorSingle'];
   for (let round = 0; round < rounds; round++) {
     for (const which of round % 2 === 0 ? order : [...order].reverse()) {
@@ -641,6 +642,8 @@ async function tenantsScenario(stand: Child<StandInCommands>) {
   const requests = sum((r) => r.ok);
   if (sum((r) => r.tokenRequests) > 0)
     log(`  token requests: ${(sum((r) => r.tokenMs) / sum((r) => r.tokenRequests)).toFixed(2)} ms each on average`);
+  const cpuRatio = pairedRatio(singleRounds, multiRounds, byCpu);
+  const floorCpuRatio = pairedRatio(roundsBy.floorSingle, roundsBy.floorMulti, byCpu);
   return {
     tenants,
     cacheMax,
@@ -648,13 +651,24 @@ async function tenantsScenario(stand: Child<StandInCommands>) {
     multi: summary(multiRounds),
     single: summary(singleRounds),
     /** Issue 11's ratio: CPU per request of the single-tenant route / the many-tenants route, round by round. */
-    cpuRatio: pairedRatio(singleRounds, multiRounds, byCpu),
+    cpuRatio,
     /** The A/A control: CPU per request of the single-tenant route's second run / its first, round by round. */
     aaCpuRatio: pairedRatio(roundsBy.single2, singleRounds, byCpu),
-    /** The guard: the floor's many-tenants route / the package's, by CPU per request (what the package adds). */
+    /** The floor's many-tenants route / the package's, by CPU per request (what the package adds; no target). */
     vsFloorCpuRatio: pairedRatio(roundsBy.floorMulti, multiRounds, byCpu),
     /** The floor's own single / many: what the mix's cold loads cost code written by hand. */
-    floorCpuRatio: pairedRatio(roundsBy.floorSingle, roundsBy.floorMulti, byCpu),
+    floorCpuRatio,
+    /**
+     * Issue 11's ratio, the package's / the floor's, round by round: what the mix's cold loads cost the package beside
+     * what they cost code written by hand, each against its own single-tenant route in the same round (so what one
+     * route costs beside the other, which moves with the process, cancels out).
+     */
+    coldCostVsFloor: quartiles(cpuRatio.rounds.map((ratio, i) => ratio / (floorCpuRatio.rounds[i] as number))),
+    /** The guard: the same from every round's requests together (`where`), the package's single / many over the floor's. */
+    coldCostVsFloorAllRounds:
+      where.single.cpuMicrosPerRequest /
+      where.multi.cpuMicrosPerRequest /
+      (where.floorSingle.cpuMicrosPerRequest / where.floorMulti.cpuMicrosPerRequest),
     /** The floor's single-tenant route (plain axios, static token) / the package's. */
     singleVsFloorCpuRatio: pairedRatio(roundsBy.floorSingle, singleRounds, byCpu),
     floorMulti: summary(roundsBy.floorMulti),
@@ -686,9 +700,11 @@ async function tenantsScenario(stand: Child<StandInCommands>) {
 export interface ColdLoadResult {
   held: number;
   batch: number;
-  micros: Record<ColdLoadCandidate, Ratio>;
+  micros: Partial<Record<ColdLoadCandidate, Ratio>>;
   /** The package's µs per cold load / the floor's (shared axios instance), round by round. */
   packageOverFloor: Ratio;
+  /** With BENCH_COLD_LOAD_BASE: the package's µs per cold load / the base build's, round by round. */
+  packageOverBase?: Ratio | undefined;
 }
 
 /**
@@ -704,28 +720,36 @@ async function coldLoadScenario(stand: Child<StandInCommands>): Promise<ColdLoad
   const endpoints = await stand.call('start', { name: 'cold-load', clients: 0, tokenLifetimeSeconds: 36_000 });
   const child = new Child<ColdLoadCommands>('cold-load', join(__dirname, 'cold-load-process.ts'));
   children.push(child);
-  const measuredRounds = await child.call('measure', { endpoints, rounds, batch, held });
+  const { base } = config.coldLoad;
+  if (base !== undefined) log(`  beside the build in ${base}`);
+  const measuredRounds = await child.call('measure', { endpoints, rounds, batch, held, base });
   await child.stop();
   const micros = Object.fromEntries(
     Object.entries(measuredRounds).map(([candidate, values]) => [candidate, quartiles(values)]),
-  ) as Record<ColdLoadCandidate, Ratio>;
+  ) as Partial<Record<ColdLoadCandidate, Ratio>>;
+  const over = (other: readonly number[] | undefined): Ratio | undefined =>
+    other === undefined ? undefined : quartiles((measuredRounds.package ?? []).map((v, i) => v / (other[i] as number)));
   const result: ColdLoadResult = {
     held,
     batch,
     micros,
-    packageOverFloor: quartiles(measuredRounds.package.map((value, i) => value / (measuredRounds.floor[i] as number))),
+    packageOverFloor: over(measuredRounds.floor) as Ratio,
+    packageOverBase: over(measuredRounds[BASE_BUILD]),
   };
   log(`  ${coldLoadLine(result)}`);
   return result;
 }
 
-function coldLoadLine({ micros, packageOverFloor: ratio }: ColdLoadResult): string {
+function coldLoadLine({ micros, packageOverFloor: ratio, packageOverBase: base }: ColdLoadResult): string {
   const each = Object.entries(micros)
     .map(([candidate, r]) => `${candidate} ${r.median.toFixed(0)} µs (${r.q1.toFixed(0)}–${r.q3.toFixed(0)})`)
     .join(', ');
   return (
     `10. A cold load alone, CPU beyond a warm request: ${each}; the package / the floor ${ratio.median.toFixed(2)} × ` +
-    `(middle half ${ratio.q1.toFixed(2)}–${ratio.q3.toFixed(2)})`
+    `(middle half ${ratio.q1.toFixed(2)}–${ratio.q3.toFixed(2)})` +
+    (base === undefined
+      ? ''
+      : `; the package / the base build ${base.median.toFixed(3)} × (${base.q1.toFixed(3)}–${base.q3.toFixed(3)})`)
   );
 }
 
@@ -1050,6 +1074,11 @@ async function main(): Promise<void> {
         `${vs.q1.toFixed(3)}–${vs.q3.toFixed(3)}); its own single / many ${floor.median.toFixed(3)} × ` +
         `(${floor.q1.toFixed(3)}–${floor.q3.toFixed(3)}); ${floorMulti.cpuMicrosPerRequest.toFixed(1)} µs CPU/req; ` +
         `${(floorColdShare * 100).toFixed(2)} % of its requests loaded their tenant`,
+    );
+    const { coldCostVsFloor: cold, coldCostVsFloorAllRounds: coldAll } = tenants;
+    console.log(
+      `   single / many, the package's / the floor's: ${cold.median.toFixed(3)} × (middle half ${cold.q1.toFixed(3)}–` +
+        `${cold.q3.toFixed(3)}); all rounds together ${coldAll.toFixed(3)} ×`,
     );
     return;
   }

@@ -34,3 +34,9 @@ export function tenantKey(i: number): string {
 export function apiBaseURL(endpoints: StandInEndpoints, environment: string): string {
   return endpoints.apiBaseURLTemplate.replace(ENV_PLACEHOLDER, encodeURIComponent(environment));
 }
+
+/** Scenario 10's candidates: the package and the two floors of scenario 6 (bench/floor-tenants.ts). */
+export const COLD_LOAD_CANDIDATES = ['package', 'floor', 'floor, an axios instance per tenant'] as const;
+/** Scenario 10's candidate of BENCH_COLD_LOAD_BASE: another build of the package, measured in the same rounds. */
+export const BASE_BUILD = 'package, base build';
+export type ColdLoadCandidate = (typeof COLD_LOAD_CANDIDATES)[number] | typeof BASE_BUILD;
