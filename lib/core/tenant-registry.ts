@@ -5,6 +5,7 @@ import { BoundedWaits, type WaitLimit } from './bounded-wait.js';
 import { GRAFX_ERROR_CODES, GrafxAuthError, clientClosedError } from './errors.js';
 import { InFlight } from './in-flight.js';
 import { LazyAbort } from './lazy-abort.js';
+import { LoadMarks } from './load-marks.js';
 import { NO_SLOT, SlotLRU } from './slot-lru.js';
 import type { Logger } from './logger.js';
 import {
@@ -53,7 +54,7 @@ export class TenantRegistry {
   readonly #unknown: LazyLRU<string, true> | undefined;
   readonly #loads = new InFlight<Tenant | undefined>();
   /** The first loads in flight, each by a mark of its own: one forgotten (or cleared) meanwhile is not held when done. */
-  readonly #loading = new Map<string, object>();
+  readonly #loading = new LoadMarks();
   /** Every call of the loader is waited for at most `loading.timeoutMs`, and never once the client closes. */
   readonly #waits: BoundedWaits;
   #reloading = 0;
@@ -211,7 +212,7 @@ export class TenantRegistry {
   /** Drops a tenant at once (its token with it); a key the loader did not know is asked for again. */
   forget(key: string): void {
     this.#loads.drop(key);
-    this.#loading.delete(key);
+    this.#loading.drop(key);
     this.#unknown?.delete(key);
     this.#cache.delete(key);
     this.#hooks.dropped(key);
@@ -234,14 +235,13 @@ export class TenantRegistry {
    * forgotten (or the client closed) meanwhile; its callers get it either way.
    */
   async #loadNew(key: string): Promise<Tenant | undefined> {
-    const mark = {};
-    this.#loading.set(key, mark);
+    const mark = this.#loading.begin(key);
     try {
       const loaded = await this.#load(key, undefined);
-      if (loaded !== undefined && this.#loading.get(key) === mark) this.#hold(key, loaded);
+      if (loaded !== undefined && this.#loading.current(key, mark)) this.#hold(key, loaded);
       return loaded;
     } finally {
-      if (this.#loading.get(key) === mark) this.#loading.delete(key);
+      this.#loading.end(key, mark);
     }
   }
 

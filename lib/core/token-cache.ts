@@ -13,6 +13,7 @@ import type { Telemetry } from './telemetry.js';
 import { type TokenRecord, tokenRecord } from './token-record.js';
 import { storeKey } from './token-store.js';
 import { LazyLRU } from './lazy-lru.js';
+import { LoadMarks } from './load-marks.js';
 
 /** Where the token cache finds an integration's credentials (the client's TenantRegistry). */
 export interface TenantSource {
@@ -58,7 +59,7 @@ export class TokenCache {
    */
   readonly #pending = new InFlight<TokenRecord>();
   /** The mark of each fetch in flight: a fetch whose integration was dropped (or cleared) meanwhile is not held. */
-  readonly #fetching = new Map<string, object>();
+  readonly #fetching = new LoadMarks();
   readonly #fleet: FleetTokenFetch | undefined;
   readonly #tokenURL: string;
   /** What, besides URL and client, decides which token the login server grants: the audience and any tokenParams. */
@@ -152,7 +153,7 @@ export class TokenCache {
 
   /** Drops the integration's token (its tenant left); a fetch in flight still answers the callers waiting for it. */
   delete(integration: string): void {
-    this.#fetching.delete(integration);
+    this.#fetching.drop(integration);
     this.#cache.delete(integration);
     this.#failures.delete(integration);
   }
@@ -250,17 +251,16 @@ export class TokenCache {
     const tenant = held ?? (await this.#tenants.tenant(key));
     const cached = this.#cache.peek(key);
     if (!force && cached !== undefined && this.#clock() < cached.usableUntil) return cached;
-    const mark = {};
-    this.#fetching.set(key, mark);
+    const mark = this.#fetching.begin(key);
     try {
       const record = await this.#fetchToken(key, cached, tenant, rejected);
-      if (this.#fetching.get(key) === mark) this.#cache.set(key, record);
+      if (this.#fetching.current(key, mark)) this.#cache.set(key, record);
       return record;
     } catch (error) {
       if (!background && cached !== undefined && this.#cache.peek(key) === cached) this.#cache.delete(key);
       throw error;
     } finally {
-      if (this.#fetching.get(key) === mark) this.#fetching.delete(key);
+      this.#fetching.end(key, mark);
     }
   }
 

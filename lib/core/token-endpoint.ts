@@ -93,12 +93,13 @@ export class TokenEndpoint {
     });
     this.#agent = made.agent;
     this.#ownAgent = made.owned;
-    const { protocol: scheme, hostname, port: portOption, path } = urlToHttpOptions(this.#url);
+    // As request() takes a URL apart (an IPv6 host without its brackets, the path with its query).
+    const { hostname, port: explicitPort, path } = urlToHttpOptions(this.#url);
     this.#target = {
-      protocol: scheme ?? protocol,
-      hostname: hostname ?? 'localhost',
-      port: portOption === undefined || portOption === null ? undefined : Number(portOption),
-      path: path ?? '/',
+      protocol,
+      hostname: hostname as string,
+      port: explicitPort === undefined || explicitPort === null ? undefined : Number(explicitPort),
+      path: path as string,
     };
     const port = Number(this.#url.port || (protocol === 'https:' ? 443 : 80));
     this.#forwarded =
